@@ -1,0 +1,253 @@
+package inventory
+
+import (
+	"io/fs"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Inventory is a loaded, validated inventory: every selector resolved, every per-host block
+// evaluated for each host it selects. Consumers never see HCL expressions, only values.
+type Inventory struct {
+	// Dir is the inventory directory, absolute.
+	Dir string
+	// Files keeps the parsed sources alive so that any later diagnostic (from the scheduler,
+	// a plan, a runbook) can still be printed with its source snippet.
+	Files map[string]*hcl.File
+	// Hash is the SHA-256 (hex) of every input that shapes a plan: the .hcl files, stack
+	// directories, env files and variable values. A saved plan records it to detect staleness.
+	Hash string
+
+	Defaults  Defaults
+	Hosts     []*Host // sorted by name
+	Groups    []*Group
+	Stacks    []*Stack
+	Balancers []*Balancer
+	Runbooks  []*Runbook
+}
+
+// Defaults holds inventory-wide settings that hosts inherit.
+type Defaults struct {
+	SSH       SSH
+	Become    bool // run as root through `sudo -n`; default true
+	PortRange PortRange
+	StackRoot string // default "/srv/berth"
+}
+
+// SSH describes how to reach a host. Zero values mean "not set" so that ~/.ssh/config and
+// defaults can fill them; Host.SSH is already merged with Defaults.SSH.
+type SSH struct {
+	User           string
+	Port           int
+	Identity       string // path, ~ expanded, relative to the inventory directory
+	Jump           string // ProxyJump: "[user@]host[:port]", a host name of the inventory or an address
+	KnownHosts     string // path; default "known_hosts" beside the inventory if it exists, else ~/.ssh/known_hosts
+	ConnectTimeout time.Duration
+	Transport      string // "agent" (default) or "ssh"
+}
+
+// PortRange is an inclusive range of host ports the scheduler may hand out.
+type PortRange struct {
+	From, To int
+}
+
+// Capacity is what a host offers to stacks. Zero means unknown (facts fill it in).
+type Capacity struct {
+	CPUs   float64
+	Memory int64 // bytes
+}
+
+// Host is one machine of the inventory with everything that applies to it.
+type Host struct {
+	Name      string
+	Address   string
+	Labels    map[string]string
+	Vars      map[string]string
+	Capacity  Capacity
+	SSH       SSH
+	Become    bool
+	PortRange PortRange
+	Drain     bool
+	DeclRange hcl.Range
+
+	// Host-layer resources evaluated for this host (the blocks that selected it).
+	Docker      *Docker
+	Syslog      *Syslog
+	Files       []*File
+	Directories []*Directory
+	Packages    []*Package
+	Services    []*Service
+}
+
+// Group names a set of hosts: explicit members plus those matching a label selector.
+type Group struct {
+	Name      string
+	Members   []string // host names, resolved and sorted
+	DeclRange hcl.Range
+}
+
+// Docker is the Docker host layer for one host.
+type Docker struct {
+	Source string // "distro" (docker.io + docker-compose) or "docker" (Docker's apt repository)
+	// Daemon is daemon.json as JSON-compatible Go values (map[string]any, []any, string,
+	// float64, bool), written with sorted keys.
+	Daemon    map[string]any
+	DeclRange hcl.Range
+}
+
+// Syslog is the rsyslog host layer for one host.
+type Syslog struct {
+	ContainerLogs string // directory with one file per container tag; "" disables
+	Forward       *Forward
+	Rotate        int // logrotate: how many rotated files to keep (default 14)
+	DeclRange     hcl.Range
+}
+
+// Forward is a parsed forwarding target such as tcp://logs.example.net:514.
+type Forward struct {
+	Protocol string // "tcp" or "udp"
+	Host     string
+	Port     int
+}
+
+// File is a file managed on a host.
+type File struct {
+	Path      string
+	Content   []byte
+	Mode      fs.FileMode
+	Owner     string
+	Group     string
+	Sensitive bool // never printed; diffs show "(sensitive)"
+	DeclRange hcl.Range
+}
+
+// Directory is a directory managed on a host.
+type Directory struct {
+	Path      string
+	Mode      fs.FileMode
+	Owner     string
+	Group     string
+	DeclRange hcl.Range
+}
+
+// Package is a set of apt packages that must be present (or absent).
+type Package struct {
+	Names     []string
+	State     string // "present" (default) or "absent"
+	DeclRange hcl.Range
+}
+
+// Service is a systemd unit's desired state.
+type Service struct {
+	Name      string
+	Enabled   *bool    // nil: leave as is
+	State     string   // "running" (default), "stopped" or "" (leave as is)
+	Restart   []string // addresses of resources whose change restarts this service, e.g. "file./etc/foo.conf"
+	Reload    bool     // reload instead of restart when a dependency changed
+	DeclRange hcl.Range
+}
+
+// Stack is a compose project that berth places and runs.
+type Stack struct {
+	Name       string
+	ComposeDir string // absolute path of the stack directory
+	// Project is the compose project as compose-go loaded and normalised it (project name pinned
+	// to the stack name), before berth publishes host ports.
+	Project *types.Project
+	// ComposeFile is the compose file as written by the user (shipped unchanged).
+	ComposeFile []byte
+	// ConfigFiles are the other regular files of the stack directory, by relative path.
+	ConfigFiles map[string][]byte
+	// Env is the content of env_file: a secret. Never print it.
+	Env      Secret
+	EnvFile  string // path of the env file, for diagnostics
+	Replicas int    // default 1
+	Place    Place
+	Ports    []Port
+	Health   Health
+	Images   string // "pull" (default) or "ship"
+	// ForceRecreate recreates containers on every apply, not only when the stack changed.
+	ForceRecreate bool
+	Root          string // parent directory on the host; default Defaults.StackRoot
+	Resources     Resources
+	DeclRange     hcl.Range
+}
+
+// Place constrains where replicas of a stack may run.
+type Place struct {
+	Hosts  []string // host names the selector resolved to
+	Spread string   // label to spread replicas over, "" for none
+}
+
+// Port asks for a host port for a container port of the stack.
+type Port struct {
+	Name      string
+	Service   string // compose service publishing it; default: the only service exposing Container
+	Container int
+	Host      int // fixed host port, 0 to let the scheduler pick
+	Protocol  string
+	DeclRange hcl.Range
+}
+
+// Health bounds how long a deploy waits for containers to become healthy.
+type Health struct {
+	Timeout time.Duration // default 90s
+}
+
+// Resources is what one replica of a stack needs from a host.
+type Resources struct {
+	CPUs   float64
+	Memory int64 // bytes
+}
+
+// Balancer is an HAProxy instance on the selected hosts, its backends derived from placements.
+type Balancer struct {
+	Name      string
+	Hosts     []string
+	Frontends []Frontend
+	DeclRange hcl.Range
+}
+
+// Frontend routes a bind address to a stack's named port.
+type Frontend struct {
+	Name      string
+	Bind      string
+	Stack     string
+	Port      string
+	DeclRange hcl.Range
+}
+
+// Runbook is an ordered list of steps, executed by `berth runbook`.
+type Runbook struct {
+	Name      string
+	Steps     []*Step
+	DeclRange hcl.Range
+}
+
+// Step is one runbook step. Kind selects which fields matter.
+type Step struct {
+	ID       string
+	Kind     string // apply, exec, wait, confirm, balancer, service
+	Hosts    []string
+	Command  []string
+	Message  string
+	Targets  []string // for apply: resource or stack addresses
+	Timeout  time.Duration
+	Interval time.Duration
+	// Attrs holds kind-specific settings as strings (url, status, port, weight, action...).
+	Attrs     map[string]string
+	Undo      *Step
+	DeclRange hcl.Range
+}
+
+// Host returns the host of that name, or nil.
+func (inv *Inventory) Host(name string) *Host {
+	for _, h := range inv.Hosts {
+		if h.Name == name {
+			return h
+		}
+	}
+	return nil
+}

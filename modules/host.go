@@ -1,0 +1,53 @@
+package modules
+
+import (
+	"context"
+	"io"
+	"io/fs"
+)
+
+// Host is what a resource needs from a machine. The transport implements it over SSH (or the
+// berth agent); tests implement it with a fake. Every method names the host in its errors.
+type Host interface {
+	// Name is the inventory name of the host, for messages.
+	Name() string
+	// Run runs a command. Argv elements are quoted by the transport; nothing is interpreted by
+	// a shell unless argv asks for one explicitly. Secrets go through Stdin, never argv.
+	// A non-zero exit is not an error: it is reported in Result.ExitCode.
+	Run(ctx context.Context, cmd Command) (Result, error)
+	// Observe executes a batch of probes in one round trip and returns one result per probe,
+	// in order. It never changes the host.
+	Observe(ctx context.Context, probes []Probe) ([]ProbeResult, error)
+	// WriteFile replaces a file atomically: the new content appears at once with its final
+	// mode and owner (temp file in the same directory, verified, then renamed), and an
+	// interrupted write leaves the old file intact.
+	WriteFile(ctx context.Context, w FileWrite) error
+}
+
+// Command is a command to run on a host.
+type Command struct {
+	Argv  []string
+	Stdin io.Reader
+	// User runs the command without become (as the SSH user) when true.
+	NoBecome bool
+	// Stream, when set, receives output lines as they arrive (for progress views).
+	Stream func(stream string, line string)
+}
+
+// Result is what a command produced.
+type Result struct {
+	Stdout   []byte
+	Stderr   []byte
+	ExitCode int
+}
+
+// FileWrite describes an atomic file replacement.
+type FileWrite struct {
+	Path    string
+	Content []byte
+	Mode    fs.FileMode
+	Owner   string // "" keeps root (or the writing user without become)
+	Group   string
+	// MkdirParents creates missing parent directories (mode 0755, root-owned).
+	MkdirParents bool
+}

@@ -1,0 +1,28 @@
+package modules
+
+import "context"
+
+// Resource is one thing berth manages on a host.
+//
+// The engine calls Probes, runs them all (for every resource of a host) in one batch, hands
+// each resource back its own results in Diff, and later calls Apply once per change the plan
+// holds. Diff must be pure and deterministic: same desired state and observation, same changes.
+type Resource interface {
+	// Address identifies the resource within a host, e.g. "docker.daemon".
+	Address() string
+	// Probes lists what must be observed.
+	Probes() []Probe
+	// Diff compares the desired state with the observation (one result per probe, same order)
+	// and returns the changes needed; none when the host already matches.
+	Diff(observed []ProbeResult) []Change
+	// Apply carries out one change produced by Diff.
+	Apply(ctx context.Context, h Host, c Change) error
+}
+
+// Dependent is a resource that reacts to changes of others, such as a service restarted when
+// its configuration file changes. The planner adds Notify's change when a dependency changes
+// and the resource has no change of its own.
+type Dependent interface {
+	DependsOn() []string
+	Notify(host string, changed []string) Change
+}
