@@ -2,22 +2,37 @@ package modules
 
 import "strings"
 
-// Quote returns s as one POSIX shell word. Every value that reaches a remote shell goes
-// through it, so no host name, path or package name can be read as shell syntax.
+// Quote returns s as one POSIX shell word: unchanged when it holds only characters no shell
+// interprets, otherwise in single quotes with each embedded quote written as '\''.
+// The empty string becomes ''.
 func Quote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%_+=:,./-", r))
-	}) < 0 {
+	if s == "" {
+		return "''"
+	}
+	if isSafeWord(s) {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// QuoteArgv quotes each element and joins them with spaces.
+// QuoteArgv quotes every element of argv and joins them with spaces, so that a shell runs
+// exactly argv: no globbing, no expansion, no word splitting.
 func QuoteArgv(argv []string) string {
 	q := make([]string, len(argv))
 	for i, a := range argv {
 		q[i] = Quote(a)
 	}
 	return strings.Join(q, " ")
+}
+
+func isSafeWord(s string) bool {
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case strings.ContainsRune("-_./:,+=@%", r):
+		default:
+			return false
+		}
+	}
+	return true
 }
