@@ -2,9 +2,10 @@ package modules
 
 import "strings"
 
-// Quote returns s as one POSIX shell word: unchanged when it holds only characters no shell
-// interprets, otherwise in single quotes with each embedded quote written as '\''.
-// The empty string becomes ''.
+// Quote returns s as one POSIX shell word. Every value that reaches a remote shell goes
+// through it, so no host name, path or package name can be read as shell syntax: a word of
+// only safe characters is kept as is, anything else is single-quoted (an embedded quote
+// becomes quote, backslash, quote, quote) and the empty string becomes a pair of quotes.
 func Quote(s string) string {
 	if s == "" {
 		return "''"
