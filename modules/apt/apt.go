@@ -1,0 +1,120 @@
+// Package apt manages Debian packages with apt-get. Installs are non-interactive, wait a
+// bounded time for the dpkg lock (apt itself then names the process holding it), retry
+// downloads, and never run `dpkg --configure -a` on their own.
+package apt
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/berth-dev/berth/modules"
+)
+
+// Spec is a set of packages that must be present, or absent.
+type Spec struct {
+	// Name distinguishes several package resources on one host ("docker", "syslog"...).
+	Name   string
+	Names  []string
+	Absent bool
+	// LockTimeoutSeconds bounds the wait for the dpkg lock; 0 means 120.
+	LockTimeoutSeconds int
+	// Recommends installs recommended packages too (apt's default); berth's default is off:
+	// smaller, faster (dpkg is the cost on small VMs) and predictable.
+	Recommends bool
+}
+
+// Resource manages one set of packages.
+type Resource struct{ spec Spec }
+
+var _ modules.Resource = (*Resource)(nil)
+
+// New returns the resource for s; package names are sorted for deterministic plans.
+func New(s Spec) *Resource {
+	s.Names = append([]string(nil), s.Names...)
+	sort.Strings(s.Names)
+	if s.LockTimeoutSeconds == 0 {
+		s.LockTimeoutSeconds = 120
+	}
+	return &Resource{spec: s}
+}
+
+// Address implements modules.Resource.
+func (r *Resource) Address() string { return "package." + r.spec.Name }
+
+// Probes implements modules.Resource: one dpkg-query for all names.
+func (r *Resource) Probes() []modules.Probe {
+	argv := append([]string{"dpkg-query", "-W", "-f", "${Package}\t${db:Status-Abbrev}\t${Version}\n", "--"}, r.spec.Names...)
+	return []modules.Probe{{Argv: argv}}
+}
+
+// Installed parses dpkg-query output into the set of fully installed packages and versions.
+// dpkg-query exits 1 when some names are unknown; the lines it printed still count.
+func Installed(out []byte) map[string]string {
+	got := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		f := strings.Split(sc.Text(), "\t")
+		if len(f) == 3 && strings.HasPrefix(f[1], "ii") {
+			got[strings.SplitN(f[0], ":", 2)[0]] = f[2]
+		}
+	}
+	return got
+}
+
+// Diff implements modules.Resource.
+func (r *Resource) Diff(obs []modules.ProbeResult) []modules.Change {
+	got := Installed(obs[0].Stdout)
+	var todo []string
+	for _, n := range r.spec.Names {
+		if _, ok := got[n]; ok == r.spec.Absent {
+			todo = append(todo, n)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	c := modules.Change{Address: r.Address(), After: strings.Join(todo, " ")}
+	if r.spec.Absent {
+		c.Action, c.Op, c.Reason = modules.Delete, "remove", "installed: "+strings.Join(todo, ", ")
+	} else {
+		c.Action, c.Op, c.Reason = modules.Create, "install", "not installed: "+strings.Join(todo, ", ")
+	}
+	return []modules.Change{c}
+}
+
+// Apply implements modules.Resource.
+func (r *Resource) Apply(ctx context.Context, h modules.Host, c modules.Change) error {
+	names := strings.Fields(c.After)
+	if len(names) == 0 {
+		return nil
+	}
+	if c.Op == "remove" {
+		return modules.Must(ctx, h, r.aptGet(append([]string{"remove", "-y", "--"}, names...)), "apt-get remove "+c.After)
+	}
+	// Refresh the lists first: a stale or empty list is the usual cause of "unable to locate".
+	if err := modules.Must(ctx, h, r.aptGet([]string{"update", "-q"}), "apt-get update"); err != nil {
+		return err
+	}
+	args := []string{"install", "-y", "-q"}
+	if !r.spec.Recommends {
+		args = append(args, "--no-install-recommends")
+	}
+	return modules.Must(ctx, h, r.aptGet(append(append(args, "--"), names...)), "apt-get install "+c.After)
+}
+
+// aptGet builds an apt-get command line: non-interactive, keeping existing config files,
+// waiting a bounded time for the dpkg lock, retrying downloads.
+func (r *Resource) aptGet(args []string) []string {
+	argv := []string{
+		"env", "DEBIAN_FRONTEND=noninteractive", "apt-get",
+		"-o", fmt.Sprintf("DPkg::Lock::Timeout=%d", r.spec.LockTimeoutSeconds),
+		"-o", "Acquire::Retries=3",
+		"-o", "Dpkg::Options::=--force-confdef",
+		"-o", "Dpkg::Options::=--force-confold",
+	}
+	return append(argv, args...)
+}

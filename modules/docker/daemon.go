@@ -1,0 +1,195 @@
+package docker
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/berth-dev/berth/modules"
+)
+
+// DaemonPath is where dockerd reads its settings.
+const DaemonPath = "/etc/docker/daemon.json"
+
+// Daemon manages daemon.json and restarts dockerd when it changes.
+type Daemon struct {
+	settings map[string]any
+	content  []byte
+}
+
+var _ modules.Resource = (*Daemon)(nil)
+
+// NewDaemon returns the resource for settings (JSON-compatible values).
+func NewDaemon(settings map[string]any) *Daemon {
+	return &Daemon{settings: settings, content: Render(settings)}
+}
+
+// Render encodes settings as daemon.json: sorted keys, two-space indent, trailing newline.
+func Render(settings map[string]any) []byte {
+	if settings == nil {
+		settings = map[string]any{}
+	}
+	b, err := json.MarshalIndent(settings, "", "  ")
+	if err != nil {
+		// Settings come from HCL values converted to JSON types; they always encode.
+		panic(fmt.Sprintf("daemon.json: %v", err))
+	}
+	return append(b, '\n')
+}
+
+// Address implements modules.Resource.
+func (d *Daemon) Address() string { return "docker.daemon" }
+
+// Probes implements modules.Resource.
+func (d *Daemon) Probes() []modules.Probe {
+	return []modules.Probe{modules.ContentProbe(DaemonPath)}
+}
+
+// Diff implements modules.Resource. Settings are compared as JSON values, so a file that was
+// only reformatted is not drift; the reason names the settings that differ.
+func (d *Daemon) Diff(obs []modules.ProbeResult) []modules.Change {
+	o := obs[0]
+	c := modules.Change{Address: d.Address(), Op: "write", After: summary(d.settings)}
+	if !o.Exists {
+		c.Action, c.Reason = modules.Create, DaemonPath+" is missing; dockerd will be restarted"
+		return []modules.Change{c}
+	}
+	var got map[string]any
+	if err := json.Unmarshal(o.Data, &got); err != nil {
+		c.Action, c.Reason, c.Before = modules.Update, DaemonPath+" is not valid JSON; dockerd will be restarted", "invalid JSON"
+		return []modules.Change{c}
+	}
+	want := normalise(d.settings)
+	if reflect.DeepEqual(got, want) {
+		return nil
+	}
+	c.Action = modules.Update
+	c.Before = summary(got)
+	c.Reason = "settings differ: " + strings.Join(diffKeys("", got, want), ", ") + "; dockerd will be restarted"
+	return []modules.Change{c}
+}
+
+// normalise round-trips settings through JSON so they compare with what was read.
+func normalise(v map[string]any) map[string]any {
+	var out map[string]any
+	_ = json.Unmarshal(Render(v), &out)
+	return out
+}
+
+// diffKeys lists the dotted keys whose values differ between got and want.
+func diffKeys(prefix string, got, want map[string]any) []string {
+	keys := map[string]bool{}
+	for k := range got {
+		keys[k] = true
+	}
+	for k := range want {
+		keys[k] = true
+	}
+	var out []string
+	for k := range keys {
+		g, w := got[k], want[k]
+		if reflect.DeepEqual(g, w) {
+			continue
+		}
+		gm, gok := g.(map[string]any)
+		wm, wok := w.(map[string]any)
+		if gok && wok {
+			out = append(out, diffKeys(prefix+k+".", gm, wm)...)
+			continue
+		}
+		switch {
+		case g == nil:
+			out = append(out, fmt.Sprintf("%s%s added", prefix, k))
+		case w == nil:
+			out = append(out, fmt.Sprintf("%s%s removed", prefix, k))
+		default:
+			out = append(out, fmt.Sprintf("%s%s %s -> %s", prefix, k, compact(g), compact(w)))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func compact(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func summary(m map[string]any) string {
+	b, _ := json.Marshal(m) // encoding/json sorts map keys
+	return string(b)
+}
+
+// Apply implements modules.Resource: validate, keep the old file, write, restart, and roll
+// back to the old file if dockerd does not come back.
+func (d *Daemon) Apply(ctx context.Context, h modules.Host, c modules.Change) error {
+	if err := d.validate(ctx, h); err != nil {
+		return err
+	}
+	old, err := h.Observe(ctx, []modules.Probe{modules.ContentProbe(DaemonPath)})
+	if err != nil {
+		return fmt.Errorf("read %s before replacing it: %w", DaemonPath, err)
+	}
+	if err := h.WriteFile(ctx, modules.FileWrite{Path: DaemonPath, Content: d.content, Mode: 0o644, MkdirParents: true}); err != nil {
+		return fmt.Errorf("write %s: %w", DaemonPath, err)
+	}
+	restartErr := restart(ctx, h)
+	if restartErr == nil {
+		return nil
+	}
+	// dockerd refused the new settings: put the previous file back and bring it up again.
+	if old[0].Exists {
+		err = h.WriteFile(ctx, modules.FileWrite{Path: DaemonPath, Content: old[0].Data, Mode: old[0].Mode, MkdirParents: true})
+	} else {
+		err = modules.Must(ctx, h, []string{"rm", "-f", "--", DaemonPath}, "remove "+DaemonPath)
+	}
+	if err != nil {
+		return fmt.Errorf("%w; restoring the previous %s failed too: %v", restartErr, DaemonPath, err)
+	}
+	if err := restart(ctx, h); err != nil {
+		return fmt.Errorf("%w; the previous %s is back but dockerd did not restart: %v", restartErr, DaemonPath, err)
+	}
+	return fmt.Errorf("%w; the previous %s was restored and dockerd runs on it", restartErr, DaemonPath)
+}
+
+// validate asks dockerd to check the new settings before they replace the live file, on
+// versions that have --validate (Docker 23 and later); older ones rely on the rollback.
+func (d *Daemon) validate(ctx context.Context, h modules.Host) error {
+	tmp := "/etc/docker/.berth-validate.json"
+	if err := h.WriteFile(ctx, modules.FileWrite{Path: tmp, Content: d.content, Mode: 0o600, MkdirParents: true}); err != nil {
+		return fmt.Errorf("stage daemon.json for validation: %w", err)
+	}
+	defer h.Run(context.WithoutCancel(ctx), modules.Command{Argv: []string{"rm", "-f", "--", tmp}})
+	res, err := h.Run(ctx, modules.Command{Argv: []string{"dockerd", "--validate", "--config-file", tmp}})
+	if err != nil {
+		return fmt.Errorf("validate daemon.json on %s: %w", h.Name(), err)
+	}
+	if res.ExitCode == 0 {
+		return nil
+	}
+	out := string(res.Stderr) + string(res.Stdout)
+	if strings.Contains(out, "unknown flag") || res.ExitCode == 127 {
+		return nil
+	}
+	return fmt.Errorf("daemon.json rejected by dockerd --validate on %s (the live file was not touched): %s", h.Name(), modules.Tail(res.Stderr, res.Stdout))
+}
+
+// restart restarts dockerd and waits until it answers.
+func restart(ctx context.Context, h modules.Host) error {
+	res, err := h.Run(ctx, modules.Command{Argv: []string{"systemctl", "restart", "docker"}})
+	if err != nil {
+		return fmt.Errorf("restart docker on %s: %w", h.Name(), err)
+	}
+	if res.ExitCode == 0 {
+		res, err = h.Run(ctx, modules.Command{Argv: []string{"docker", "info", "--format", "{{.ServerVersion}}"}})
+		if err == nil && res.ExitCode == 0 {
+			return nil
+		}
+	}
+	logs, _ := h.Run(ctx, modules.Command{Argv: []string{"journalctl", "-u", "docker", "-n", "8", "--no-pager", "-o", "cat"}})
+	return fmt.Errorf("dockerd did not come back on %s: %s", h.Name(), modules.Tail(bytes.TrimSpace(logs.Stdout), res.Stderr))
+}

@@ -1,0 +1,119 @@
+// Package file manages a regular file on a host: content, mode and owner, written atomically.
+// A sensitive file's content is never shown: plans say "(sensitive)".
+package file
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/berth-dev/berth/modules"
+)
+
+// Spec is the desired state of one file.
+type Spec struct {
+	Path      string
+	Content   []byte
+	Mode      fs.FileMode // 0 means 0644
+	Owner     string      // "" means root
+	Group     string      // "" means root
+	Sensitive bool
+}
+
+// Resource manages one file.
+type Resource struct{ spec Spec }
+
+var _ modules.Resource = (*Resource)(nil)
+
+// New returns the resource for spec, with defaults filled in.
+func New(s Spec) *Resource {
+	if s.Mode == 0 {
+		s.Mode = 0o644
+	}
+	if s.Owner == "" {
+		s.Owner = "root"
+	}
+	if s.Group == "" {
+		s.Group = "root"
+	}
+	return &Resource{spec: s}
+}
+
+// Address implements modules.Resource.
+func (r *Resource) Address() string { return "file." + r.spec.Path }
+
+// Probes implements modules.Resource: metadata and hash only, never the content.
+func (r *Resource) Probes() []modules.Probe { return []modules.Probe{modules.FileProbe(r.spec.Path)} }
+
+// Diff implements modules.Resource.
+func (r *Resource) Diff(obs []modules.ProbeResult) []modules.Change {
+	o := obs[0]
+	want := Describe(r.spec.Content, r.spec.Mode, r.spec.Owner, r.spec.Group, r.spec.Sensitive)
+	c := modules.Change{Address: r.Address(), Op: "write", After: want, Sensitive: r.spec.Sensitive}
+	switch {
+	case !o.Exists:
+		c.Action, c.Reason = modules.Create, "file is missing"
+		return []modules.Change{c}
+	case o.IsDir:
+		c.Action, c.Reason = modules.Replace, "a directory stands where the file belongs"
+		c.Before = "directory"
+		return []modules.Change{c}
+	}
+	var why []string
+	if o.SHA256 != Sum(r.spec.Content) {
+		why = append(why, "content differs")
+	}
+	if o.Mode != r.spec.Mode {
+		why = append(why, fmt.Sprintf("mode is %04o, want %04o", o.Mode, r.spec.Mode))
+	}
+	if o.Owner != r.spec.Owner || o.Group != r.spec.Group {
+		why = append(why, fmt.Sprintf("owner is %s:%s, want %s:%s", o.Owner, o.Group, r.spec.Owner, r.spec.Group))
+	}
+	if len(why) == 0 {
+		return nil
+	}
+	c.Action, c.Reason = modules.Update, strings.Join(why, "; ")
+	c.Before = describeObserved(o, r.spec.Sensitive)
+	return []modules.Change{c}
+}
+
+// Apply implements modules.Resource: one atomic write with the final mode and owner.
+func (r *Resource) Apply(ctx context.Context, h modules.Host, c modules.Change) error {
+	err := h.WriteFile(ctx, modules.FileWrite{
+		Path: r.spec.Path, Content: r.spec.Content, Mode: r.spec.Mode,
+		Owner: r.spec.Owner, Group: r.spec.Group, MkdirParents: true,
+	})
+	if err != nil {
+		return fmt.Errorf("write %s: %w", r.spec.Path, err)
+	}
+	return nil
+}
+
+// Sum is the hex SHA-256 of b, as probes report it.
+func Sum(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// Describe summarises a file for a plan: short hash (or "(sensitive)"), size, mode, owner.
+func Describe(content []byte, mode fs.FileMode, owner, group string, sensitive bool) string {
+	what := "sha256:" + Sum(content)[:12]
+	if sensitive {
+		what = "(sensitive)"
+	}
+	return fmt.Sprintf("%s %dB %04o %s:%s", what, len(content), mode, owner, group)
+}
+
+func describeObserved(o modules.ProbeResult, sensitive bool) string {
+	what := "sha256:" + o.SHA256
+	if len(o.SHA256) > 12 {
+		what = "sha256:" + o.SHA256[:12]
+	}
+	if sensitive {
+		what = "(sensitive)"
+	}
+	return fmt.Sprintf("%s %dB %04o %s:%s", what, o.Size, o.Mode, o.Owner, o.Group)
+}
