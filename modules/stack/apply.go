@@ -1,0 +1,167 @@
+package stack
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/berth-dev/berth/modules"
+)
+
+// Apply implements modules.Resource.
+func (r *Resource) Apply(ctx context.Context, h modules.Host, c modules.Change) error {
+	switch c.Op {
+	case OpShip:
+		return r.applyShip(ctx, h, c)
+	case OpDeploy:
+		return r.deploy(ctx, h)
+	}
+	return fmt.Errorf("stack %s on %s: unknown operation %q", r.spec.Name, h.Name(), c.Op)
+}
+
+// deploy runs the deploy sequence: keep the previous files, write the new ones, pull, up
+// --force-recreate, wait until healthy, record the manifest. Any failure after the files
+// were written restores the previous version.
+func (r *Resource) deploy(ctx context.Context, h modules.Host) error {
+	if err := r.spec.Validate(); err != nil {
+		return err
+	}
+	old, err := r.readManifest(ctx, h)
+	if err != nil {
+		return err
+	}
+	if err := r.prepareDirs(ctx, h); err != nil {
+		return err
+	}
+	if old != nil {
+		if err := r.savePrevious(ctx, h, old); err != nil {
+			return err
+		}
+	}
+	if err := r.writeFiles(ctx, h, old); err != nil {
+		return r.rollback(ctx, h, old, err)
+	}
+	if err := r.pullAndUp(ctx, h); err != nil {
+		return r.rollback(ctx, h, old, err)
+	}
+	if err := r.waitHealthy(ctx, h); err != nil {
+		return r.rollback(ctx, h, old, err)
+	}
+	return r.writeManifest(ctx, h, old)
+}
+
+func (r *Resource) readManifest(ctx context.Context, h modules.Host) (*Manifest, error) {
+	res, err := h.Observe(ctx, []modules.Probe{modules.ContentProbe(r.manifestPath())})
+	if err != nil {
+		return nil, fmt.Errorf("read %s on %s: %w", r.manifestPath(), h.Name(), err)
+	}
+	if len(res) != 1 || !res[0].Exists {
+		return nil, nil
+	}
+	return parseManifest(h.Name(), r.manifestPath(), res[0].Data)
+}
+
+// prepareDirs creates the stack directory (0750) and berth's state directory (0700).
+func (r *Resource) prepareDirs(ctx context.Context, h modules.Host) error {
+	return script(ctx, h, "create directories of stack "+r.spec.Name,
+		"install -d -m 0750 "+q(r.spec.Dir),
+		"install -d -m 0700 "+q(StateRoot)+" "+q(r.stateDir()))
+}
+
+// writeFiles writes every file atomically and removes those the old version had and the new
+// one does not (they are kept under previous/ for a rollback).
+func (r *Resource) writeFiles(ctx context.Context, h modules.Host, old *Manifest) error {
+	for _, f := range r.files {
+		w := modules.FileWrite{Path: path.Join(r.spec.Dir, f.rel), Content: f.data, Mode: f.mode, MkdirParents: true}
+		if err := h.WriteFile(ctx, w); err != nil {
+			return fmt.Errorf("write %s on %s: %w", w.Path, h.Name(), err)
+		}
+	}
+	var stale []string
+	if old != nil {
+		for _, rel := range old.fileNames() {
+			if !r.hasFile(rel) && checkOldRel(rel) {
+				stale = append(stale, q(path.Join(r.spec.Dir, rel)))
+			}
+		}
+	}
+	if len(stale) == 0 {
+		return nil
+	}
+	return script(ctx, h, "remove old files of stack "+r.spec.Name, "rm -f -- "+strings.Join(stale, " "))
+}
+
+// checkOldRel accepts a path read from a manifest on the host only if it stays inside the
+// stack directory.
+func checkOldRel(rel string) bool {
+	return rel == ComposeFileName || rel == OverrideFileName || rel == EnvFileName || checkRel(rel) == nil
+}
+
+// pullAndUp pulls (unless images are shipped) and recreates every container.
+func (r *Resource) pullAndUp(ctx context.Context, h modules.Host) error {
+	cp := r.spec.Compose
+	if r.spec.Images == ImagesPull {
+		if _, err := run(ctx, h, "pull images of stack "+r.spec.Name, cp.pullArgv(r.spec.Name, r.spec.Dir)...); err != nil {
+			return err
+		}
+	}
+	_, err := run(ctx, h, "start stack "+r.spec.Name, cp.upArgv(r.spec.Name, r.spec.Dir)...)
+	return err
+}
+
+// writeManifest records the healthy deploy: image IDs and each service's config hash.
+func (r *Resource) writeManifest(ctx context.Context, h modules.Host, old *Manifest) error {
+	m, err := r.currentManifest(ctx, h)
+	if err != nil {
+		return err
+	}
+	if old != nil {
+		prev := *old
+		prev.Previous = nil
+		m.Previous = &prev
+	}
+	w := modules.FileWrite{Path: r.manifestPath(), Content: mustJSON(m), Mode: 0o600, MkdirParents: true}
+	if err := h.WriteFile(ctx, w); err != nil {
+		return fmt.Errorf("write %s on %s: %w", w.Path, h.Name(), err)
+	}
+	return nil
+}
+
+func (r *Resource) currentManifest(ctx context.Context, h modules.Host) (*Manifest, error) {
+	m := &Manifest{
+		Stack: r.spec.Name, Dir: r.spec.Dir, Hash: contentHash(r.files), Files: map[string]string{},
+		Images: map[string]string{}, Services: map[string]ServiceState{},
+		Compose: r.spec.Compose.Generation, Mode: r.spec.Images, DeployedAt: r.now().UTC(),
+	}
+	for _, f := range r.files {
+		if !f.secret {
+			m.Files[f.rel] = f.sum
+		}
+	}
+	for _, n := range sortedKeys(r.spec.Ports) {
+		m.Ports = append(m.Ports, r.spec.Ports[n])
+	}
+	for _, ref := range r.images() {
+		out, err := run(ctx, h, "inspect image "+ref, "docker", "image", "inspect", "--format", "{{.Id}}", ref)
+		if err != nil {
+			return nil, err
+		}
+		m.Images[ref] = strings.TrimSpace(string(out))
+	}
+	cs, err := r.listContainers(ctx, h)
+	for _, c := range cs {
+		m.Services[c.service()] = ServiceState{ConfigHash: c.configHash(), Image: c.Image}
+	}
+	return m, err
+}
+
+// listContainers inspects the project's containers now.
+func (r *Resource) listContainers(ctx context.Context, h modules.Host) ([]container, error) {
+	p := containersProbe(r.spec.Name)
+	out, err := run(ctx, h, "list containers of stack "+r.spec.Name, p.Argv...)
+	if err != nil {
+		return nil, err
+	}
+	return parseContainers(out)
+}

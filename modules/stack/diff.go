@@ -1,0 +1,219 @@
+package stack
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/berth-dev/berth/modules"
+)
+
+// Ops of the stack's changes.
+const (
+	OpDeploy = "deploy" // write files, pull, up --force-recreate, wait, manifest
+	OpShip   = "ship"   // docker save here | docker load there, one image
+	OpRemove = "remove" // stop and remove containers, keep volumes
+)
+
+// Diff implements modules.Resource. It returns one "ship" change per image the host lacks
+// (images = "ship"), then at most one deploy change whose reason lists every difference.
+func (r *Resource) Diff(results []modules.ProbeResult) []modules.Change {
+	o := r.observe(results)
+	changes := r.shipChanges(o)
+	if c, ok := r.deployChange(o); ok {
+		changes = append(changes, c)
+	}
+	return changes
+}
+
+func (r *Resource) deployChange(o observation) (modules.Change, bool) {
+	c := modules.Change{Address: r.Address(), Op: OpDeploy, After: r.summary()}
+	files := r.fileReasons(o)
+	again := append(append([]string(nil), o.problems...), r.recreateReasons(o, len(files) > 0)...)
+	switch {
+	case o.manifest == nil:
+		c.Action = modules.Create
+		c.Reason = strings.Join(append([]string{"not deployed on this host"}, r.adoptReasons(o)...), "; ")
+		return c, true
+	case len(files) > 0:
+		c.Action = modules.Update
+	case len(again) > 0:
+		c.Action = modules.Replace
+	default:
+		return c, false
+	}
+	c.Reason = strings.Join(append(files, again...), "; ")
+	c.Before = manifestSummary(o.manifest)
+	return c, true
+}
+
+// fileReasons lists the stack files that differ on the host.
+func (r *Resource) fileReasons(o observation) []string {
+	var rs []string
+	for _, f := range r.files {
+		got := o.files[f.rel]
+		note := ""
+		if f.secret {
+			note = " (sensitive)"
+		}
+		switch {
+		case !got.Exists:
+			rs = append(rs, f.rel+" missing"+note)
+		case got.SHA256 != f.sum:
+			rs = append(rs, f.rel+" changed"+note)
+		case got.Mode.Perm() != f.mode:
+			rs = append(rs, fmt.Sprintf("%s mode %04o, want %04o", f.rel, got.Mode.Perm(), f.mode))
+		}
+	}
+	if o.manifest != nil {
+		for _, rel := range sortedKeys(o.manifest.Files) {
+			if !r.hasFile(rel) {
+				rs = append(rs, rel+" no longer in the stack")
+			}
+		}
+	}
+	return rs
+}
+
+func (r *Resource) hasFile(rel string) bool {
+	return slices.ContainsFunc(r.files, func(f file) bool { return f.rel == rel })
+}
+
+// recreateReasons lists why the running stack must be recreated although its files match.
+func (r *Resource) recreateReasons(o observation, filesDiffer bool) []string {
+	var rs []string
+	if !filesDiffer && o.manifest.Hash != contentHash(r.files) {
+		rs = append(rs, "the files on the host are not the deployed version")
+	}
+	rs = append(rs, r.imageReasons(o)...)
+	rs = append(rs, r.containerReasons(o)...)
+	if r.spec.ForceRecreate {
+		rs = append(rs, "recreate forced")
+	}
+	return rs
+}
+
+// adoptReasons describes containers found without a manifest (deployed by hand or by
+// another tool): they are recreated by the first deploy.
+func (r *Resource) adoptReasons(o observation) []string {
+	if len(o.containers) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("%d existing container(s) of project %s will be recreated", len(o.containers), r.spec.Name)}
+}
+
+// imageReasons compares each image on the host with the deployed one and with the newest
+// the registry (pull) or the local daemon (ship) offers.
+func (r *Resource) imageReasons(o observation) []string {
+	var rs []string
+	for _, ref := range r.images() {
+		host, deployed := o.hostImages[ref], o.manifest.Images[ref]
+		switch {
+		case r.spec.Images == ImagesShip:
+			if local := r.spec.LocalImages[ref].ID; local != "" && local != deployed {
+				rs = append(rs, fmt.Sprintf("image %s: new image %s to ship (deployed %s)", ref, short(local), short(deployed)))
+			}
+		case host == "":
+			rs = append(rs, "image "+ref+" missing on host")
+		case deployed != "" && host != deployed:
+			rs = append(rs, fmt.Sprintf("image %s on host is %s, deployed %s", ref, short(host), short(deployed)))
+		case o.registry[ref] != nil && !slices.Contains(o.registry[ref], host):
+			rs = append(rs, fmt.Sprintf("registry has a newer %s (%s, host has %s)", ref, short(o.registry[ref][0]), short(host)))
+		}
+	}
+	return rs
+}
+
+// containerReasons reports containers missing, stopped, unhealthy, running another
+// configuration or image than the manifest records, and orphans.
+func (r *Resource) containerReasons(o observation) []string {
+	names, want := r.services()
+	bySvc := map[string][]container{}
+	var rs []string
+	for _, c := range o.containers {
+		if _, ok := want[c.service()]; !ok {
+			rs = append(rs, fmt.Sprintf("orphan container %s (service %q is not in the stack)", c.name(), c.service()))
+			continue
+		}
+		bySvc[c.service()] = append(bySvc[c.service()], c)
+	}
+	for _, svc := range names {
+		cs := bySvc[svc]
+		if n := len(cs); n < want[svc] {
+			rs = append(rs, fmt.Sprintf("service %s: %d of %d container(s) missing", svc, want[svc]-n, want[svc]))
+		}
+		for _, c := range cs {
+			rs = append(rs, containerDrift(c, o.manifest.Services[svc])...)
+		}
+	}
+	return rs
+}
+
+func containerDrift(c container, want ServiceState) []string {
+	var rs []string
+	switch {
+	case c.State.Status != "running":
+		rs = append(rs, fmt.Sprintf("container %s is %s (exit %d)", c.name(), c.State.Status, c.State.ExitCode))
+	case c.health() == "unhealthy":
+		rs = append(rs, fmt.Sprintf("container %s is unhealthy", c.name()))
+	}
+	if want.ConfigHash != "" && c.configHash() != want.ConfigHash {
+		rs = append(rs, fmt.Sprintf("container %s runs another configuration than deployed", c.name()))
+	}
+	if want.Image != "" && c.Image != want.Image {
+		rs = append(rs, fmt.Sprintf("container %s runs image %s, deployed %s", c.name(), short(c.Image), short(want.Image)))
+	}
+	return rs
+}
+
+// summary describes the desired stack for a plan; no value of the env appears.
+func (r *Resource) summary() string {
+	names := make([]string, 0, len(r.files))
+	for _, f := range r.files {
+		n := f.rel
+		if f.secret {
+			n += " (sensitive)"
+		}
+		names = append(names, n)
+	}
+	s := fmt.Sprintf("%s in %s: %s", r.spec.Images, r.spec.Dir, strings.Join(names, ", "))
+	if imgs := r.images(); len(imgs) > 0 {
+		s += "; images " + strings.Join(imgs, ", ")
+	}
+	if ps := portSummary(r.spec.Ports); ps != "" {
+		s += "; ports " + ps
+	}
+	return s
+}
+
+func portSummary(ports map[string]PublishedPort) string {
+	var ps []string
+	for _, n := range sortedKeys(ports) {
+		p := ports[n]
+		ps = append(ps, fmt.Sprintf("%s %d->%s:%d", n, p.Host, p.Service, p.Container))
+	}
+	return strings.Join(ps, ", ")
+}
+
+func manifestSummary(m *Manifest) string {
+	var imgs []string
+	for _, ref := range sortedKeys(m.Images) {
+		imgs = append(imgs, ref+" "+short(m.Images[ref]))
+	}
+	return fmt.Sprintf("deployed %s; images %s", m.DeployedAt.UTC().Format("2006-01-02 15:04:05Z"), strings.Join(imgs, ", "))
+}
+
+// short abbreviates an image ID for humans: sha256:0123456789ab.
+func short(id string) string {
+	if id == "" {
+		return "(none)"
+	}
+	algo, hex, ok := strings.Cut(id, ":")
+	if !ok {
+		return id
+	}
+	if len(hex) > 12 {
+		hex = hex[:12]
+	}
+	return algo + ":" + hex
+}

@@ -1,0 +1,111 @@
+package stack
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/berth-dev/berth/modules"
+)
+
+// RemovalResource is a stack that left the inventory but still has a manifest or containers
+// on a host. Its only change stops and removes the containers and networks; volumes, and
+// any data directory beside the stack's files, are kept.
+type RemovalResource struct {
+	name string
+	dir  string
+}
+
+var _ modules.Resource = (*RemovalResource)(nil)
+
+// Removal returns the removal of stack name, whose files are in dir (default
+// DefaultRoot/name; the manifest's own record wins when it has one).
+func Removal(name, dir string) *RemovalResource {
+	if dir == "" {
+		dir = path.Join(DefaultRoot, name)
+	}
+	return &RemovalResource{name: name, dir: dir}
+}
+
+// Address implements modules.Resource.
+func (r *RemovalResource) Address() string { return "stack." + r.name }
+
+// Probes implements modules.Resource: the manifest and the project's containers.
+func (r *RemovalResource) Probes() []modules.Probe {
+	return []modules.Probe{
+		modules.ContentProbe(path.Join(StateRoot, r.name, ManifestName)),
+		containersProbe(r.name),
+	}
+}
+
+// Diff implements modules.Resource.
+func (r *RemovalResource) Diff(results []modules.ProbeResult) []modules.Change {
+	if len(results) != 2 {
+		return nil
+	}
+	cs, err := containersResult(results[1])
+	if !results[0].Exists && len(cs) == 0 && err == nil {
+		return nil
+	}
+	reason := fmt.Sprintf("stack %s is no longer in the inventory", r.name)
+	if err != nil {
+		reason += "; " + err.Error()
+	}
+	return []modules.Change{{
+		Address: r.Address(), Action: modules.Delete, Op: OpRemove, Reason: reason,
+		Before: fmt.Sprintf("%d container(s), files in %s", len(cs), r.dir),
+		After:  "containers stopped and removed, volumes kept",
+	}}
+}
+
+// Apply implements modules.Resource: stop and remove the containers (never their volumes),
+// remove the project's networks, the files berth wrote and berth's state for the stack. The
+// stack directory itself goes only when nothing else (such as bind-mounted data) is in it.
+func (r *RemovalResource) Apply(ctx context.Context, h modules.Host, c modules.Change) error {
+	if c.Op != OpRemove {
+		return fmt.Errorf("stack %s on %s: unknown operation %q", r.name, h.Name(), c.Op)
+	}
+	if err := removeProject(ctx, h, r.name); err != nil {
+		return err
+	}
+	s := &Resource{spec: Spec{Name: r.name, Dir: r.dir}}
+	m, err := s.readManifest(ctx, h)
+	if err != nil {
+		return err
+	}
+	names := []string{ComposeFileName, OverrideFileName, EnvFileName}
+	if m != nil {
+		names = m.fileNames()
+		if m.Dir != "" {
+			r.dir = m.Dir
+		}
+	}
+	var files []string
+	for _, rel := range names {
+		if checkOldRel(rel) {
+			files = append(files, q(path.Join(r.dir, rel)))
+		}
+	}
+	return script(ctx, h, "remove files of stack "+r.name,
+		"rm -f -- "+strings.Join(files, " "),
+		"rmdir -- "+q(r.dir)+" 2>/dev/null || true",
+		"rm -rf -- "+q(path.Join(StateRoot, r.name)))
+}
+
+// removeContainers removes the stack's containers and networks, keeping volumes.
+func (r *Resource) removeContainers(ctx context.Context, h modules.Host) error {
+	return removeProject(ctx, h, r.spec.Name)
+}
+
+// removeProject stops and removes a compose project's containers (docker rm without -v keeps
+// every volume) and networks. It needs no compose file, so it works for both generations
+// and for a stack whose files are already gone.
+func removeProject(ctx context.Context, h modules.Host, project string) error {
+	filter := q("label=com.docker.compose.project=" + project)
+	return script(ctx, h, "remove containers of stack "+project,
+		"ids=$(docker ps -aq --filter "+filter+")",
+		`if [ -n "$ids" ]; then docker stop $ids >/dev/null; docker rm $ids >/dev/null; fi`,
+		"nets=$(docker network ls -q --filter "+filter+")",
+		`if [ -n "$nets" ]; then docker network rm $nets >/dev/null; fi`)
+}

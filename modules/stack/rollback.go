@@ -1,0 +1,132 @@
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/berth-dev/berth/modules"
+)
+
+// logLines is how many log lines of the failing container an error shows.
+const logLines = "20"
+
+// savePrevious copies the files of the deployed version to StateRoot/NAME/previous, replacing
+// the copy of the version before it. Only the files berth wrote are copied: data directories
+// beside them are never touched.
+func (r *Resource) savePrevious(ctx context.Context, h modules.Host, old *Manifest) error {
+	tmp := r.previousDir() + ".new"
+	lines := []string{"rm -rf -- " + q(tmp), "install -d -m 0700 " + q(tmp)}
+	for _, rel := range old.fileNames() {
+		if !checkOldRel(rel) {
+			continue
+		}
+		src, dst := path.Join(r.spec.Dir, rel), path.Join(tmp, rel)
+		lines = append(lines, fmt.Sprintf("if [ -f %s ]; then mkdir -p %s && cp -p -- %s %s; fi",
+			q(src), q(path.Dir(dst)), q(src), q(dst)))
+	}
+	lines = append(lines, "rm -rf -- "+q(r.previousDir()), "mv -- "+q(tmp)+" "+q(r.previousDir()))
+	return script(ctx, h, "keep previous files of stack "+r.spec.Name, lines...)
+}
+
+// restorePrevious puts the previous version's files back, each atomically (copy beside,
+// then rename), and removes the files only the failed version had.
+func (r *Resource) restorePrevious(ctx context.Context, h modules.Host, old *Manifest) error {
+	var lines []string
+	for _, rel := range old.fileNames() {
+		if !checkOldRel(rel) {
+			continue
+		}
+		src, dst := path.Join(r.previousDir(), rel), path.Join(r.spec.Dir, rel)
+		tmp := path.Join(path.Dir(dst), ".berth-restore."+path.Base(dst))
+		lines = append(lines, fmt.Sprintf("if [ -f %s ]; then mkdir -p %s && cp -p -- %s %s && mv -f -- %s %s; fi",
+			q(src), q(path.Dir(dst)), q(src), q(tmp), q(tmp), q(dst)))
+	}
+	for _, f := range r.files {
+		if _, had := old.Files[f.rel]; !had && f.rel != EnvFileName {
+			lines = append(lines, "rm -f -- "+q(path.Join(r.spec.Dir, f.rel)))
+		}
+	}
+	return script(ctx, h, "restore previous files of stack "+r.spec.Name, lines...)
+}
+
+// rollback handles a deploy that failed after the files were written: it shows why (with
+// the failing container's last log lines), then brings the previous version back: its files,
+// its images under their tags, its containers, healthy. A first deploy has no previous
+// version: its containers are removed, volumes kept.
+func (r *Resource) rollback(ctx context.Context, h modules.Host, old *Manifest, cause error) error {
+	msg := fmt.Sprintf("deploy stack %s on %s: %v", r.spec.Name, h.Name(), redact(cause.Error(), r.spec.Env))
+	if logs := r.failureLogs(ctx, h, cause); logs != "" {
+		msg += "\n" + logs
+	}
+	if old == nil {
+		if err := r.removeContainers(ctx, h); err != nil {
+			return fmt.Errorf("%s\nfirst deploy, nothing to roll back to; removing its containers failed: %w", msg, err)
+		}
+		return errors.New(msg + "\nfirst deploy, nothing to roll back to: its containers were removed, volumes kept")
+	}
+	if err := r.bringBack(ctx, h, old); err != nil {
+		return fmt.Errorf("%s\nROLLBACK FAILED: %w", msg, err)
+	}
+	return fmt.Errorf("%s\nrolled back to the version deployed %s", msg, old.DeployedAt.UTC().Format("2006-01-02 15:04:05Z"))
+}
+
+// bringBack restores the previous files, points each image tag back at the image the
+// previous version ran (a pull may have moved it), recreates and waits.
+func (r *Resource) bringBack(ctx context.Context, h modules.Host, old *Manifest) error {
+	if err := r.restorePrevious(ctx, h, old); err != nil {
+		return err
+	}
+	for _, ref := range sortedKeys(old.Images) {
+		if id := old.Images[ref]; id != "" {
+			if _, err := run(ctx, h, "re-tag previous image "+ref, "docker", "tag", id, ref); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := run(ctx, h, "start previous version of stack "+r.spec.Name, r.spec.Compose.upArgv(r.spec.Name, r.spec.Dir)...); err != nil {
+		return err
+	}
+	return r.waitHealthy(ctx, h)
+}
+
+// failureLogs returns the last log lines of the container that failed, and its last
+// healthcheck output, with env values redacted.
+func (r *Resource) failureLogs(ctx context.Context, h modules.Host, cause error) string {
+	var he *healthError
+	if !errors.As(cause, &he) || he.id == "" {
+		return ""
+	}
+	var b strings.Builder
+	res, err := h.Run(ctx, modules.Command{Argv: []string{"docker", "logs", "--tail", logLines, he.id}})
+	if err == nil {
+		out := strings.TrimRight(string(res.Stdout)+string(res.Stderr), "\n")
+		fmt.Fprintf(&b, "last %s log lines of %s:\n%s", logLines, he.container, indent(out))
+	}
+	if hc := r.lastHealthOutput(ctx, h, he.id); hc != "" {
+		fmt.Fprintf(&b, "\nlast healthcheck output of %s:\n%s", he.container, indent(hc))
+	}
+	return redact(b.String(), r.spec.Env)
+}
+
+func (r *Resource) lastHealthOutput(ctx context.Context, h modules.Host, id string) string {
+	out, err := run(ctx, h, "inspect container "+id, "docker", "inspect", id)
+	if err != nil {
+		return ""
+	}
+	cs, err := parseContainers(out)
+	if err != nil || len(cs) != 1 || cs[0].State.Health == nil || len(cs[0].State.Health.Log) == 0 {
+		return ""
+	}
+	log := cs[0].State.Health.Log
+	return strings.TrimSpace(log[len(log)-1].Output)
+}
+
+func indent(s string) string {
+	if s == "" {
+		return "  (no output)"
+	}
+	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
+}

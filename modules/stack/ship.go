@@ -1,0 +1,92 @@
+package stack
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/berth-dev/berth/modules"
+)
+
+// shipChanges returns one change per image the host lacks, by image ID, when the stack's
+// images are shipped. The plan shows the transfer and its size.
+func (r *Resource) shipChanges(o observation) []modules.Change {
+	if r.spec.Images != ImagesShip {
+		return nil
+	}
+	var cs []modules.Change
+	for _, ref := range r.images() {
+		local, host := r.spec.LocalImages[ref], o.hostImages[ref]
+		if local.ID != "" && local.ID == host {
+			continue
+		}
+		c := modules.Change{
+			Address: r.shipAddress(ref), Action: modules.Update, Op: OpShip,
+			Reason: "host lacks image " + ref, Before: short(host),
+			After: fmt.Sprintf("%s, %s to transfer", short(local.ID), humanSize(local.Size)),
+		}
+		if local.ID == "" {
+			c.After = "(not in the local daemon: build or pull it where berth runs)"
+		}
+		if host == "" {
+			c.Before = "(absent)"
+		}
+		cs = append(cs, c)
+	}
+	return cs
+}
+
+// shipAddress is the address of the change shipping ref; ShipRef reverses it.
+func (r *Resource) shipAddress(ref string) string { return r.Address() + ".image." + ref }
+
+// ShipRef returns the image reference a ship change carries.
+func (r *Resource) ShipRef(c modules.Change) (string, bool) {
+	if c.Op != OpShip {
+		return "", false
+	}
+	return strings.CutPrefix(c.Address, r.Address()+".image.")
+}
+
+// applyShip streams one image from the local daemon (Spec.Save) into the host's.
+func (r *Resource) applyShip(ctx context.Context, h modules.Host, c modules.Change) error {
+	ref, ok := r.ShipRef(c)
+	if !ok {
+		return fmt.Errorf("stack %s on %s: change %q is not an image transfer", r.spec.Name, h.Name(), c.Address)
+	}
+	if r.spec.Save == nil {
+		return fmt.Errorf("ship image %s to %s: no local image source configured", ref, h.Name())
+	}
+	rc, err := r.spec.Save(ctx, ref)
+	if err != nil {
+		return fmt.Errorf("ship image %s to %s: docker save: %w", ref, h.Name(), err)
+	}
+	defer rc.Close()
+	return ShipImage(ctx, h, ref, rc)
+}
+
+// ShipImage loads an image archive (the output of `docker save`) into the host's daemon,
+// streaming it through the command's stdin.
+func ShipImage(ctx context.Context, h modules.Host, ref string, archive io.Reader) error {
+	res, err := h.Run(ctx, modules.Command{Argv: []string{"docker", "load", "--quiet"}, Stdin: archive})
+	if err != nil {
+		return fmt.Errorf("ship image %s to %s: docker load: %w", ref, h.Name(), err)
+	}
+	if res.ExitCode != 0 {
+		return fmt.Errorf("ship image %s to %s: docker load: exit %d: %s", ref, h.Name(), res.ExitCode, firstLine(res.Stderr))
+	}
+	return nil
+}
+
+func humanSize(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
+}

@@ -1,0 +1,168 @@
+package stack
+
+import (
+	"context"
+	"io"
+	"path"
+	"sort"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/berth-dev/berth/inventory"
+	"github.com/berth-dev/berth/modules"
+)
+
+// File names in a stack's directory on the host.
+const (
+	ComposeFileName  = "docker-compose.yml"
+	OverrideFileName = "berth.override.yml"
+	EnvFileName      = ".env"
+)
+
+// Where berth keeps its own state on a host.
+const (
+	DefaultRoot = "/srv/berth"
+	StateRoot   = "/var/lib/berth/stacks"
+)
+
+// DefaultHealthTimeout bounds the wait for healthy containers when the spec sets none.
+const DefaultHealthTimeout = 90 * time.Second
+
+// Images modes.
+const (
+	ImagesPull = "pull" // the host pulls from a registry
+	ImagesShip = "ship" // berth streams `docker save` from the machine running it
+)
+
+// PublishedPort is a host port berth chose for a container port of a service.
+type PublishedPort struct {
+	Name      string `json:"name"`
+	Service   string `json:"service"`
+	Container int    `json:"container"`
+	Host      int    `json:"host"`
+	Protocol  string `json:"protocol,omitempty"` // "tcp" when empty
+}
+
+// LocalImage is an image in the daemon of the machine running berth (images = "ship").
+type LocalImage struct {
+	ID   string // sha256:...
+	Size int64  // bytes, as `docker image inspect` reports it
+}
+
+// SaveFunc streams `docker save REF` from the machine running berth.
+type SaveFunc func(ctx context.Context, ref string) (io.ReadCloser, error)
+
+// Spec is the desired state of one stack on one host.
+type Spec struct {
+	Name string
+	// Dir is the stack's directory on the host; default DefaultRoot/Name.
+	Dir string
+	// ComposeFile is the compose file as the user wrote it.
+	ComposeFile []byte
+	// ConfigFiles are the stack's other files, by path relative to Dir.
+	ConfigFiles map[string][]byte
+	// Env is shipped as Dir/.env, mode 0600. Never printed.
+	Env inventory.Secret
+	// Project is the compose project as the inventory loaded it; it names services and images.
+	Project *types.Project
+	// Ports are berth's chosen host ports, by port name.
+	Ports map[string]PublishedPort
+	// Images is ImagesPull (default) or ImagesShip.
+	Images string
+	// LocalImages and Save serve images = "ship": the engine fills LocalImages from the local
+	// daemon before planning and provides Save to stream an image.
+	LocalImages map[string]LocalImage
+	Save        SaveFunc
+	// ForceRecreate recreates the stack even when nothing changed.
+	ForceRecreate bool
+	HealthTimeout time.Duration
+	Compose       Compose
+	// Replica is this host's replica number of the stack (1-based), set as a label.
+	Replica int
+}
+
+// Resource is a compose stack on one host.
+type Resource struct {
+	spec  Spec
+	files []file // desired files, sorted by path
+	// poll and sleep are the health wait's interval and clock; tests replace them.
+	poll  time.Duration
+	sleep func(ctx context.Context, d time.Duration) error
+	now   func() time.Time
+}
+
+var _ modules.Resource = (*Resource)(nil)
+
+// New returns the stack resource for spec, with defaults filled in.
+func New(spec Spec) *Resource {
+	if spec.Dir == "" {
+		spec.Dir = path.Join(DefaultRoot, spec.Name)
+	}
+	if spec.Images == "" {
+		spec.Images = ImagesPull
+	}
+	if spec.HealthTimeout <= 0 {
+		spec.HealthTimeout = DefaultHealthTimeout
+	}
+	r := &Resource{spec: spec, poll: time.Second, sleep: sleepCtx, now: time.Now}
+	r.files = desiredFiles(spec)
+	return r
+}
+
+// Address implements modules.Resource.
+func (r *Resource) Address() string { return "stack." + r.spec.Name }
+
+// Name is the stack's (and compose project's) name.
+func (r *Resource) Name() string { return r.spec.Name }
+
+func (r *Resource) stateDir() string     { return path.Join(StateRoot, r.spec.Name) }
+func (r *Resource) manifestPath() string { return path.Join(r.stateDir(), ManifestName) }
+func (r *Resource) previousDir() string  { return path.Join(r.stateDir(), "previous") }
+
+// images returns the stack's image references, sorted and unique.
+func (r *Resource) images() []string {
+	return projectImages(r.spec.Project)
+}
+
+func projectImages(p *types.Project) []string {
+	if p == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var refs []string
+	for _, s := range p.Services {
+		if s.Image != "" && !seen[s.Image] {
+			seen[s.Image] = true
+			refs = append(refs, s.Image)
+		}
+	}
+	sort.Strings(refs)
+	return refs
+}
+
+// services returns the project's service names, sorted, with their expected container counts.
+func (r *Resource) services() ([]string, map[string]int) {
+	want := map[string]int{}
+	var names []string
+	if r.spec.Project == nil {
+		return nil, want
+	}
+	for name, s := range r.spec.Project.Services {
+		names = append(names, name)
+		want[name] = s.GetScale()
+	}
+	sort.Strings(names)
+	return names, want
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
