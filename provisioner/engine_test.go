@@ -1,0 +1,218 @@
+package provisioner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/berth-dev/berth/inventory"
+	"github.com/berth-dev/berth/modules"
+	"github.com/berth-dev/berth/modules/hosttest"
+)
+
+// debianHost is a fake that behaves like a Debian host for the commands the host layer
+// sends: dpkg-query reflects apt-get install, systemctl show reflects start/enable.
+type debianHost struct {
+	*hosttest.Fake
+	mu        sync.Mutex
+	installed map[string]bool
+	units     map[string]*[2]string // name -> {ActiveState, UnitFileState}
+	restarts  map[string]int
+}
+
+func newDebianHost(name string) *debianHost {
+	d := &debianHost{Fake: hosttest.New(name), installed: map[string]bool{}, units: map[string]*[2]string{}, restarts: map[string]int{}}
+	d.Handle("dpkg-query", func(argv []string, _ []byte) modules.Result {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		var out strings.Builder
+		for _, n := range argv[5:] {
+			if d.installed[n] {
+				fmt.Fprintf(&out, "%s\tii \t1.0\n", n)
+			}
+		}
+		return modules.Result{Stdout: []byte(out.String())}
+	})
+	d.Handle("env DEBIAN_FRONTEND=noninteractive apt-get", func(argv []string, _ []byte) modules.Result {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		dash := false
+		for _, a := range argv {
+			if dash {
+				d.installed[a] = true
+				if a == "docker.io" || a == "rsyslog" {
+					unit := map[string]string{"docker.io": "docker", "rsyslog": "rsyslog"}[a]
+					d.units[unit] = &[2]string{"active", "enabled"}
+				}
+			}
+			dash = dash || a == "--"
+		}
+		return modules.Result{}
+	})
+	d.Handle("systemctl", func(argv []string, _ []byte) modules.Result {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		name := argv[len(argv)-1]
+		u := d.units[name]
+		switch argv[1] {
+		case "show":
+			if u == nil {
+				return modules.Result{Stdout: []byte("LoadState=not-found\nActiveState=inactive\nUnitFileState=\n")}
+			}
+			return modules.Result{Stdout: []byte(fmt.Sprintf("LoadState=loaded\nActiveState=%s\nUnitFileState=%s\n", u[0], u[1]))}
+		case "restart":
+			d.restarts[name]++
+		}
+		if u == nil {
+			return modules.Result{ExitCode: 5, Stderr: []byte("Unit " + name + " not found.")}
+		}
+		switch argv[1] {
+		case "start", "restart":
+			u[0] = "active"
+		case "enable":
+			u[1] = "enabled"
+		}
+		return modules.Result{}
+	})
+	d.Reply("docker info", "20.10.24\n", 0)
+	d.Reply("dockerd --validate", "", 0)
+	d.Reply("rm -f", "", 0)
+	d.Handle("install -d", func(argv []string, _ []byte) modules.Result {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		d.Files[argv[len(argv)-1]] = &hosttest.File{Dir: true, Mode: parseMode(argv[3]), Owner: argv[5], Group: argv[7]}
+		return modules.Result{}
+	})
+	return d
+}
+
+func parseMode(s string) fs.FileMode {
+	var m fs.FileMode
+	fmt.Sscanf(s, "%o", &m)
+	return m
+}
+
+func (d *debianHost) Close() error { return nil }
+
+func testInventory(hosts ...string) *inventory.Inventory {
+	inv := &inventory.Inventory{Hash: "h1"}
+	for _, n := range hosts {
+		inv.Hosts = append(inv.Hosts, &inventory.Host{
+			Name: n, Address: n,
+			Docker: &inventory.Docker{Source: "distro", Daemon: map[string]any{
+				"log-driver": "syslog", "log-opts": map[string]any{"tag": "{{.Name}}"},
+			}},
+			Syslog: &inventory.Syslog{ContainerLogs: "/var/log/containers"},
+		})
+	}
+	return inv
+}
+
+func testEngine(inv *inventory.Inventory, fakes map[string]*debianHost) *Engine {
+	return &Engine{
+		Inventory: inv,
+		Dial: func(ctx context.Context, h *inventory.Host) (Conn, error) {
+			if f, ok := fakes[h.Name]; ok {
+				return f, nil
+			}
+			return nil, errors.New("dial " + h.Name + ": connection refused")
+		},
+		Facts: func(context.Context, modules.Host) (Facts, error) {
+			return Facts{Distro: "debian", Codename: "bookworm", Arch: "amd64"}, nil
+		},
+		Build: HostLayer,
+	}
+}
+
+func TestApplyConvergesThenPlansNothing(t *testing.T) {
+	fakes := map[string]*debianHost{"a": newDebianHost("a"), "b": newDebianHost("b")}
+	e := testEngine(testInventory("a", "b", "down"), fakes)
+	ctx := context.Background()
+
+	s := e.Plan(ctx, []string{"a", "b", "down"}, false)
+	c := s.Plan.Count()
+	if c.Failed != 1 || s.Plan.Host("down").Error == "" {
+		t.Fatalf("unreachable host not reported: %+v", c)
+	}
+	if got := len(s.Plan.Host("a").Changes); got == 0 {
+		t.Fatal("bare host planned no changes")
+	}
+	sum := e.Apply(ctx, s)
+	for _, h := range sum.Hosts {
+		want := OutcomeChanged
+		if h.Host == "down" {
+			want = OutcomeFailed
+		}
+		if h.Outcome != want {
+			t.Errorf("%s: outcome %s (%s), want %s", h.Host, h.Outcome, h.Error, want)
+		}
+	}
+	daemon := string(fakes["a"].Files["/etc/docker/daemon.json"].Data)
+	if !strings.Contains(daemon, `"syslog-facility": "local6"`) || !strings.Contains(daemon, `"tag": "{{.Name}}"`) {
+		t.Errorf("daemon.json:\n%s", daemon)
+	}
+	if fakes["a"].restarts["docker"] != 1 || fakes["a"].restarts["rsyslog"] != 1 {
+		t.Errorf("restarts after first apply: %v, want docker and rsyslog once", fakes["a"].restarts)
+	}
+
+	again := e.Plan(ctx, []string{"a", "b"}, false)
+	if n := again.Plan.Count().Total(); n != 0 {
+		var b bytes.Buffer
+		Render(&b, again.Plan)
+		t.Fatalf("second plan has %d changes:\n%s", n, b.String())
+	}
+	e.Apply(ctx, again)
+	if fakes["a"].restarts["docker"] != 1 {
+		t.Errorf("a no-change apply restarted docker")
+	}
+}
+
+func TestHandEditedDaemonIsDriftOnThatHostOnly(t *testing.T) {
+	fakes := map[string]*debianHost{"a": newDebianHost("a"), "b": newDebianHost("b")}
+	e := testEngine(testInventory("a", "b"), fakes)
+	ctx := context.Background()
+	e.Apply(ctx, e.Plan(ctx, []string{"a", "b"}, false))
+
+	fakes["b"].SetFile("/etc/docker/daemon.json", `{"log-driver": "json-file"}`, 0o644)
+	p := e.Plan(ctx, []string{"a", "b"}, true).Plan
+	if len(p.Host("a").Changes) != 0 {
+		t.Errorf("host a drifted: %+v", p.Host("a").Changes)
+	}
+	var addrs []string
+	for _, c := range p.Host("b").Changes {
+		addrs = append(addrs, c.Address+" "+c.Reason)
+	}
+	sort.Strings(addrs)
+	if len(addrs) != 1 || !strings.HasPrefix(addrs[0], "docker.daemon settings differ: log-driver \"json-file\" -> \"syslog\", log-opts added") {
+		t.Fatalf("drift on b: %q", addrs)
+	}
+}
+
+func TestDependentRestartOnlyWhenDependencyChanged(t *testing.T) {
+	f := newDebianHost("a")
+	inv := &inventory.Inventory{Hosts: []*inventory.Host{{Name: "a",
+		Files:    []*inventory.File{{Path: "/etc/app.conf", Content: []byte("x=1\n"), Mode: 0o644}},
+		Services: []*inventory.Service{{Name: "app", State: "running", Restart: []string{"file./etc/app.conf"}}},
+	}}}
+	f.units["app"] = &[2]string{"active", "enabled"}
+	e := testEngine(inv, map[string]*debianHost{"a": f})
+	ctx := context.Background()
+	p := e.Plan(ctx, []string{"a"}, false)
+	got := p.Plan.Host("a").Changes
+	if len(got) != 2 || got[1].Address != "service.app" || got[1].Op != "restart" {
+		t.Fatalf("changes: %+v", got)
+	}
+	e.Apply(ctx, p)
+	if f.restarts["app"] != 1 {
+		t.Fatalf("app restarted %d times", f.restarts["app"])
+	}
+	if n := e.Plan(ctx, []string{"a"}, false).Plan.Count().Total(); n != 0 {
+		t.Fatalf("second plan: %d changes", n)
+	}
+}

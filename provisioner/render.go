@@ -1,0 +1,76 @@
+package provisioner
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Render writes the plan in its stable text form: per host, one line per change with its
+// action symbol, address and reason, then before/after when they say something.
+func Render(w io.Writer, p *Plan) {
+	for _, h := range p.Hosts {
+		switch {
+		case h.Error != "":
+			fmt.Fprintf(w, "%s: error: %s\n", h.Host, h.Error)
+			continue
+		case len(h.Changes) == 0 && h.Busy == "":
+			fmt.Fprintf(w, "%s: no changes\n", h.Host)
+			continue
+		}
+		fmt.Fprintf(w, "%s:\n", h.Host)
+		if h.Busy != "" {
+			fmt.Fprintf(w, "  (busy: %s)\n", h.Busy)
+		}
+		width := 0
+		for _, c := range h.Changes {
+			width = max(width, len(c.Address))
+		}
+		for _, c := range h.Changes {
+			fmt.Fprintf(w, "  %s %-*s  %s\n", c.Action, width, c.Address, c.Reason)
+			if c.Sensitive && c.Before == "" && c.After == "" {
+				continue
+			}
+			if c.Before != "" {
+				fmt.Fprintf(w, "      before: %s\n", oneLine(c.Before))
+			}
+			if c.After != "" && c.Op != "restart" {
+				fmt.Fprintf(w, "      after:  %s\n", oneLine(c.After))
+			}
+		}
+	}
+	fmt.Fprintln(w, summaryLine(p))
+}
+
+func oneLine(s string) string {
+	s = strings.ReplaceAll(s, "\n", `\n`)
+	if len(s) > 160 {
+		s = s[:157] + "..."
+	}
+	return s
+}
+
+func summaryLine(p *Plan) string {
+	c := p.Count()
+	var b strings.Builder
+	if c.Total() == 0 {
+		fmt.Fprintf(&b, "No changes on %d %s.", c.Hosts, plural(c.Hosts, "host", "hosts"))
+	} else {
+		fmt.Fprintf(&b, "Plan: %d to add, %d to change, %d to replace, %d to remove, on %d of %d %s.",
+			c.Add, c.Change, c.Replace, c.Remove, c.HostsChanged, c.Hosts, plural(c.Hosts, "host", "hosts"))
+	}
+	if c.Failed > 0 {
+		fmt.Fprintf(&b, " %d %s could not be planned.", c.Failed, plural(c.Failed, "host", "hosts"))
+	}
+	if c.Busy > 0 {
+		fmt.Fprintf(&b, " %d %s busy (an apply holds the lock).", c.Busy, plural(c.Busy, "host is", "hosts are"))
+	}
+	return b.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,82 @@
+package provisioner
+
+import (
+	"fmt"
+
+	"github.com/berth-dev/berth/inventory"
+	"github.com/berth-dev/berth/modules"
+	"github.com/berth-dev/berth/modules/apt"
+	"github.com/berth-dev/berth/modules/directory"
+	"github.com/berth-dev/berth/modules/docker"
+	"github.com/berth-dev/berth/modules/file"
+	"github.com/berth-dev/berth/modules/service"
+	"github.com/berth-dev/berth/modules/syslog"
+)
+
+// HostLayer returns a host's host-layer resources in apply order: the user's packages,
+// directories and files first (they may be what services and Docker need), then Docker,
+// syslog, and the user's services last so that they restart after their files change.
+func HostLayer(inv *inventory.Inventory, h *inventory.Host, f Facts) []modules.Resource {
+	var rs []modules.Resource
+	for i, p := range h.Packages {
+		rs = append(rs, apt.New(apt.Spec{Name: packageName(i, p), Names: p.Names, Absent: p.State == "absent"}))
+	}
+	for _, d := range h.Directories {
+		rs = append(rs, directory.New(directory.Spec{Path: d.Path, Mode: d.Mode, Owner: d.Owner, Group: d.Group}))
+	}
+	for _, fl := range h.Files {
+		rs = append(rs, file.New(file.Spec{Path: fl.Path, Content: fl.Content, Mode: fl.Mode, Owner: fl.Owner, Group: fl.Group, Sensitive: fl.Sensitive}))
+	}
+	if d := h.Docker; d != nil {
+		rs = append(rs, docker.Resources(docker.Spec{
+			Source:   d.Source,
+			Daemon:   DaemonSettings(d, h.Syslog),
+			Platform: docker.Platform{Distro: f.Distro, Codename: f.Codename, Arch: f.Arch},
+		})...)
+	}
+	if s := h.Syslog; s != nil {
+		spec := syslog.Spec{ContainerLogs: s.ContainerLogs, Rotate: s.Rotate}
+		if fw := s.Forward; fw != nil {
+			spec.Forward = &syslog.Forward{Protocol: fw.Protocol, Host: fw.Host, Port: fw.Port}
+		}
+		rs = append(rs, syslog.Resources(spec)...)
+	}
+	for _, s := range h.Services {
+		rs = append(rs, service.New(service.Spec{Name: s.Name, Enabled: s.Enabled, State: s.State, DependsOn: s.Restart, Reload: s.Reload}))
+	}
+	return rs
+}
+
+// packageName names a package resource after its first package, so addresses stay stable
+// when blocks are reordered.
+func packageName(i int, p *inventory.Package) string {
+	if len(p.Names) > 0 {
+		return p.Names[0]
+	}
+	return fmt.Sprintf("%d", i)
+}
+
+// DaemonSettings returns daemon.json for a host. When containers log through the syslog driver
+// and berth manages rsyslog on the same host, the facility rsyslog routes (local6) is filled in
+// unless the inventory sets one: that is what puts each container's lines in its own file. The
+// plan shows the resulting file, so nothing is added behind the user's back.
+func DaemonSettings(d *inventory.Docker, s *inventory.Syslog) map[string]any {
+	out := map[string]any{}
+	for k, v := range d.Daemon {
+		out[k] = v
+	}
+	if s == nil || out["log-driver"] != "syslog" {
+		return out
+	}
+	opts := map[string]any{}
+	if m, ok := out["log-opts"].(map[string]any); ok {
+		for k, v := range m {
+			opts[k] = v
+		}
+	}
+	if _, set := opts["syslog-facility"]; !set {
+		opts["syslog-facility"] = syslog.DefaultFacility
+	}
+	out["log-opts"] = opts
+	return out
+}
