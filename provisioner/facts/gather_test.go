@@ -1,0 +1,63 @@
+package facts
+
+import (
+	"context"
+	"reflect"
+	"runtime"
+	"testing"
+
+	"github.com/berth-dev/berth/modules"
+	"github.com/berth-dev/berth/provisioner/conn"
+)
+
+func TestFromResultsComposeVariant(t *testing.T) {
+	ok := func(out string) modules.ProbeResult { return modules.ProbeResult{Stdout: []byte(out)} }
+	missing := modules.ProbeResult{ExitCode: 127, Missing: true}
+	for _, tc := range []struct {
+		v2, v1 modules.ProbeResult
+		want   Compose
+	}{
+		{ok("v2.26.1\n"), missing, Compose{"v2", "2.26.1"}},
+		{modules.ProbeResult{ExitCode: 125}, ok("1.29.2\n"), Compose{"v1", "1.29.2"}},
+		{missing, missing, Compose{}},
+	} {
+		r := make([]modules.ProbeResult, nProbes)
+		r[pComposeV2], r[pComposeV1] = tc.v2, tc.v1
+		if got := FromResults("h", r).Compose; got != tc.want {
+			t.Errorf("compose %+v / %+v: got %+v, want %+v", tc.v2, tc.v1, got, tc.want)
+		}
+	}
+}
+
+func TestFromResultsDocker(t *testing.T) {
+	r := make([]modules.ProbeResult, nProbes)
+	r[pDocker] = modules.ProbeResult{Stdout: []byte("Docker version 26.1.5+dfsg1, build a72d7cd\n")}
+	r[pDockerInfo] = modules.ProbeResult{ExitCode: 1, Stderr: []byte("Cannot connect to the Docker daemon")}
+	r[pSS] = modules.ProbeResult{ExitCode: 127, Missing: true}
+	r[pProcTCP] = modules.ProbeResult{Data: []byte("x\n 0: 00000000:0016 00000000:0000 0A\n")}
+	f := FromResults("h", r)
+	if want := (Docker{Installed: true, Version: "26.1.5+dfsg1"}); f.Docker != want {
+		t.Errorf("docker %+v, want %+v", f.Docker, want)
+	}
+	if !reflect.DeepEqual(f.Ports, []int{22}) {
+		t.Errorf("ports from /proc/net/tcp fallback: %v", f.Ports)
+	}
+}
+
+// TestGatherLocalIsOneRoundTrip runs the real probes on this machine.
+func TestGatherLocalIsOneRoundTrip(t *testing.T) {
+	h := conn.NewLocal("local", false)
+	f, err := Gather(context.Background(), h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := h.Stats().RoundTrips; n != 1 {
+		t.Errorf("%d round trips, want 1", n)
+	}
+	if f.CPUs < 1 || f.Memory.Total == 0 || f.Arch == "" || len(f.Mounts) == 0 {
+		t.Errorf("facts incomplete: %+v", f)
+	}
+	if runtime.GOARCH == "amd64" && f.DebArch() != "amd64" {
+		t.Errorf("DebArch %q on amd64", f.DebArch())
+	}
+}

@@ -1,0 +1,90 @@
+package facts
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestParseOSRelease(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want OS
+	}{
+		{`PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
+NAME="Debian GNU/Linux"
+VERSION_ID="12"
+VERSION_CODENAME=bookworm
+ID=debian`, OS{ID: "debian", Version: "12", Codename: "bookworm", Name: "Debian GNU/Linux 12 (bookworm)"}},
+		{"ID=ubuntu\nVERSION_ID='24.04'\n# comment\n", OS{ID: "ubuntu", Version: "24.04"}},
+		{"", OS{}},
+	} {
+		if got := ParseOSRelease(tc.in); got != tc.want {
+			t.Errorf("ParseOSRelease(%q) = %+v, want %+v", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestParseMeminfo(t *testing.T) {
+	got := ParseMeminfo("MemTotal:        8048576 kB\nMemFree:  1 kB\nMemAvailable:    4024288 kB\n")
+	if want := (Memory{Total: 8048576 * 1024, Available: 4024288 * 1024}); got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+}
+
+func TestParseDf(t *testing.T) {
+	blocks := `Filesystem     1024-blocks    Used Available Capacity Mounted on
+/dev/vda1         20511312 6000000  13446300      31% /
+tmpfs               401004       0    401004       0% /run/user 1000
+`
+	inodes := `Filesystem      Inodes  IUsed   IFree IUse% Mounted on
+tmpfs           100251      1  100250    1% /run/user 1000
+/dev/vda1      1310720 200000 1110720   16% /
+`
+	got, err := ParseDf(blocks, inodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Mount{
+		{Path: "/", Device: "/dev/vda1", Size: 20511312 * 1024, Free: 13446300 * 1024, Inodes: 1310720, InodesFree: 1110720},
+		{Path: "/run/user 1000", Device: "tmpfs", Size: 401004 * 1024, Free: 401004 * 1024, Inodes: 100251, InodesFree: 100250},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+	if _, err := ParseDf("h\n/dev/x 1 2\n", ""); err == nil {
+		t.Error("short df line accepted")
+	}
+}
+
+func TestParseSS(t *testing.T) {
+	in := `LISTEN 0      4096         0.0.0.0:22        0.0.0.0:*
+LISTEN 0      511        127.0.0.1:8080      0.0.0.0:*
+LISTEN 0      4096            [::]:22           [::]:*
+LISTEN 0      4096               *:2375            *:*
+`
+	if got, want := ParseSS(in), []int{22, 2375, 8080}; !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+func TestParseProcNetTCP(t *testing.T) {
+	in := `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1
+   1: 0100007F:1F90 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0        0 2
+   0: 00000000000000000000000000000000:0050 00000000000000000000000000000000:0000 0A 0 0 0 0 0
+`
+	if got, want := ParseProcNetTCP(in), []int{22, 80}; !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+func TestParseDockerVersion(t *testing.T) {
+	for in, want := range map[string]string{
+		"Docker version 26.1.5+dfsg1, build a72d7cd\n": "26.1.5+dfsg1",
+		"Docker version 20.10.24+dfsg1, build 297e128": "20.10.24+dfsg1",
+	} {
+		if got := ParseDockerVersion(in); got != want {
+			t.Errorf("ParseDockerVersion(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
