@@ -61,7 +61,6 @@ func Gather(ctx context.Context, h modules.Host) (*Facts, error) {
 	return FromResults(h.Name(), res), nil
 }
 
-
 // FromResults builds Facts from the results of Probes, in order. Pure.
 func FromResults(host string, r []modules.ProbeResult) *Facts {
 	f := &Facts{Host: host}
