@@ -1,0 +1,75 @@
+package schedule
+
+import "sort"
+
+// Assignment says where every replica runs. Stacks are sorted by name, replicas by index.
+type Assignment struct {
+	Stacks []StackPlacement
+}
+
+// StackPlacement is the placement of one stack.
+type StackPlacement struct {
+	Name     string
+	Replicas []Replica
+	// Removed lists replicas of the current assignment that no longer exist (replicas went
+	// down, or the stack is gone): the caller stops them. Never part of a lock file.
+	Removed []Replica
+}
+
+// Replica is one running copy of a stack.
+type Replica struct {
+	Index int
+	Host  string
+	Ports map[string]int // port name -> host port
+	// Status says how this placement relates to the current assignment.
+	Status Status
+	// From is the host a moved replica leaves.
+	From string
+	// Reason explains a move, a removal or a changed port, for the plan.
+	Reason string
+}
+
+// Status is how a replica's placement relates to the current assignment.
+type Status string
+
+const (
+	Kept    Status = "kept"    // same host as before
+	New     Status = "new"     // a replica that did not exist
+	Moved   Status = "moved"   // placed on another host; From says where it was
+	Removed Status = "removed" // stopped: only in StackPlacement.Removed
+)
+
+// Stack returns the placement of the named stack, or nil.
+func (a Assignment) Stack(name string) *StackPlacement {
+	for i := range a.Stacks {
+		if a.Stacks[i].Name == name {
+			return &a.Stacks[i]
+		}
+	}
+	return nil
+}
+
+// Changed reports whether any replica is new, moved or removed, or has a changed port.
+func (a Assignment) Changed() bool {
+	for _, s := range a.Stacks {
+		if len(s.Removed) > 0 {
+			return true
+		}
+		for _, r := range s.Replicas {
+			if r.Status != Kept || r.Reason != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sortAssignment puts stacks in name order and replicas in index order.
+func sortAssignment(a *Assignment) {
+	sort.Slice(a.Stacks, func(i, j int) bool { return a.Stacks[i].Name < a.Stacks[j].Name })
+	for i := range a.Stacks {
+		s := &a.Stacks[i]
+		sort.Slice(s.Replicas, func(i, j int) bool { return s.Replicas[i].Index < s.Replicas[j].Index })
+		sort.Slice(s.Removed, func(i, j int) bool { return s.Removed[i].Index < s.Removed[j].Index })
+	}
+}

@@ -1,0 +1,106 @@
+package schedule
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func sampleAssignment() Assignment {
+	return Assignment{Stacks: []StackPlacement{
+		{Name: "web", Replicas: []Replica{
+			{Index: 1, Host: "app-3", Ports: map[string]int{"http": 20000, "admin": 20001}, Status: Moved, From: "app-2", Reason: "app-2: drained"},
+			{Index: 0, Host: "app-1", Ports: map[string]int{"http": 20000, "admin": 20001}, Status: Kept},
+		}, Removed: []Replica{{Index: 2, Host: "app-4", Status: Removed}}},
+		{Name: "api", Replicas: []Replica{{Index: 0, Host: "app-2", Status: New}}},
+		{Name: "idle"},
+	}}
+}
+
+func TestLockFileGolden(t *testing.T) {
+	data, err := NewLockFile(sampleAssignment()).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "lock.golden", string(data))
+}
+
+func TestLockFileRoundTrip(t *testing.T) {
+	lf := NewLockFile(sampleAssignment())
+	data := must(lf.Marshal())
+	back, err := ParseLock("berth.lock.json", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again := must(NewLockFile(back.Assignment()).Marshal()); string(again) != string(data) {
+		t.Errorf("round trip changed the file:\n%s\nwant\n%s", again, data)
+	}
+	a := back.Assignment()
+	if len(a.Stacks) != 2 || a.Stacks[0].Name != "api" || a.Stacks[1].Replicas[1].Host != "app-3" || a.Stacks[1].Replicas[1].Status != Kept {
+		t.Errorf("assignment from the lock file: %+v", a)
+	}
+}
+
+func TestWriteReadLock(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, LockFileName)
+	if _, err := ReadLock(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("missing lock file: %v, want ErrNotExist", err)
+	}
+	lf := NewLockFile(sampleAssignment())
+	for range 2 {
+		if err := WriteLock(path, lf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := ReadLock(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, lf) {
+		t.Errorf("read %+v, wrote %+v", got, lf)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("directory holds %d files, want only the lock file (no temporary left)", len(entries))
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o644 {
+		t.Errorf("mode %v, want 0644", fi.Mode().Perm())
+	}
+}
+
+func TestParseLockErrors(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"{\n  \"version\": 1,\n  \"stacks\": {\n    \"web\": []\n  }\n}\n", "lock.json:4: json: cannot unmarshal array"},
+		{"{\n  \"version\": 1,\n  \"stacks\": {\n    \"web\": {,\n", "lock.json:4: invalid character ','"},
+		{"{\n  \"version\": 1,\n  \"stacks\": {},\n  \"time\": 3\n}", `unknown field "time"`},
+		{`{"version": 2, "stacks": {}}`, "lock.json: version 2 is not supported"},
+		{`{"version": 1, "stacks": {"web": {"replicas": [{"index": 0, "host": "a"}, {"index": 0, "host": "b"}]}}}`, `lock.json: stack "web": replica index 0 is negative or repeated`},
+		{`{"version": 1, "stacks": {"web": {"replicas": [{"index": 0, "host": "a", "ports": {"http": 70000}}]}}}`, `port "http" is 70000`},
+		{`{"version": 1, "stacks": {"web": {"replicas": [{"index": 0}]}}}`, `replica 0: no host`},
+		{"{\n\"version\": 1,\n\"stacks\": {}\n", "lock.json"},
+	} {
+		_, err := ParseLock("lock.json", []byte(tc.in))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ParseLock(%q) = %v, want %q", tc.in, err, tc.want)
+		}
+	}
+}
+
+func TestTableGolden(t *testing.T) {
+	golden(t, "table.golden", Table(sampleAssignment()))
+}
+
+func TestTableFromPlace(t *testing.T) {
+	req := Request{Hosts: fleet(), Stacks: []Stack{stack("web", 3, all...), stack("api", 1, all...)}}
+	first := mustPlace(t, req)
+	req.Current = first
+	req.Hosts[0].Drain = true
+	req.Stacks[0].Replicas = 2
+	second := mustPlace(t, req)
+	golden(t, "table_drain.golden", Table(first)+"\n"+Table(second))
+}
