@@ -164,6 +164,8 @@ type Stack struct {
 	Env      Secret
 	EnvFile  string // path of the env file, for diagnostics
 	Replicas int    // default 1
+	// Profiles are the compose profiles activated for this stack.
+	Profiles []string
 	Place    Place
 	Ports    []Port
 	Health   Health
@@ -191,6 +193,9 @@ type Port struct {
 	DeclRange hcl.Range
 }
 
+// defaultHealthTimeout is how long a deploy waits for health when the stack does not say.
+const defaultHealthTimeout = 90 * time.Second
+
 // Health bounds how long a deploy waits for containers to become healthy.
 type Health struct {
 	Timeout time.Duration // default 90s
@@ -205,6 +210,7 @@ type Resources struct {
 // Balancer is an HAProxy instance on the selected hosts, its backends derived from placements.
 type Balancer struct {
 	Name      string
+	Image     string // HAProxy image; "" lets the balancer module pick its default
 	Hosts     []string
 	Frontends []Frontend
 	DeclRange hcl.Range

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/berth-dev/berth/inventory"
+)
+
+func init() {
+	register(&command{
+		name:    "validate",
+		summary: "parse and check the inventory, compose files and runbooks (no network)",
+		usage:   "[DIR] [-var NAME=VALUE] [-var-file FILE] [--format text|compact|json] [--json]",
+		run:     runValidate,
+	})
+}
+
+// runValidate loads the inventory and reports every problem; it touches no host.
+// Text and compact diagnostics go to stderr; --json prints the diagnostics array to stdout.
+func runValidate(e *env, args []string) int {
+	fs := newFlags(e, "validate")
+	f := addInventoryFlags(fs)
+	pos, err := parseArgs(fs, args)
+	if err != nil || len(pos) > 1 || !f.check(e) {
+		if len(pos) > 1 {
+			fmt.Fprintln(e.stderr, "error: validate takes one inventory directory")
+		}
+		return exitError
+	}
+	dir := "."
+	if len(pos) == 1 {
+		dir = pos[0]
+	}
+	inv, diags := inventory.Load(dir, f.options(e))
+	if f.diagFormat() == formatJSON {
+		writeDiags(e.stdout, inv.Files, diags, formatJSON)
+	} else {
+		printDiags(e, inv.Files, diags, f.diagFormat())
+	}
+	if diags.HasErrors() {
+		if f.diagFormat() == formatText {
+			fmt.Fprintf(e.stderr, "%s: %d error(s), %d warning(s)\n", dir, count(diags, true), count(diags, false))
+		}
+		return exitError
+	}
+	if f.diagFormat() != formatJSON {
+		fmt.Fprintf(e.stdout, "%s is valid: %d hosts, %d groups, %d stacks, %d balancers, %d runbooks\n",
+			dir, len(inv.Hosts), len(inv.Groups), len(inv.Stacks), len(inv.Balancers), len(inv.Runbooks))
+	}
+	return exitOK
+}

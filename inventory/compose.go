@@ -1,0 +1,134 @@
+package inventory
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+	composeloader "github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/hashicorp/hcl/v2"
+)
+
+// loadComposeAll loads every stack's compose project, a few at a time.
+func (l *loader) loadComposeAll(decls []*stackDecl) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for _, sd := range decls {
+		if !sd.ok {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			sd.err = loadCompose(sd)
+		}()
+	}
+	wg.Wait()
+	for _, sd := range decls {
+		if sd.err != nil {
+			l.diags = append(l.diags, sd.err)
+		}
+	}
+}
+
+// loadCompose loads a stack directory the way docker compose on the host will see it: the
+// env file is the project's .env (interpolation), the project name is the stack name, the
+// stack's profiles are active. The local environment is not used: the host's is not ours.
+func loadCompose(sd *stackDecl) *hcl.Diagnostic {
+	s := sd.s
+	sf, err := readStackDir(s.ComposeDir)
+	if err != nil {
+		return errorf(sd.composeRng, "Invalid stack directory", "Stack %q: %s.", s.Name, err)
+	}
+	if _, ok := sf.files[".env"]; ok {
+		if s.EnvFile != "" {
+			return errorf(sd.envRng, "Two env files", "Stack %q sets env_file, which is shipped as the stack's .env, but its directory has a .env too; keep one (the env_file, outside the stack directory, is the usual place for secrets).", s.Name)
+		}
+		s.Env, s.EnvFile = Secret(sf.files[".env"]), filepath.Join(s.ComposeDir, ".env")
+	}
+	delete(sf.files, ".env")
+	s.ComposeFile = sf.files[sf.compose]
+	delete(sf.files, sf.compose)
+	s.ConfigFiles = sf.files
+	envMap, err := envFromSecret(s)
+	if err != nil {
+		return errorf(sd.envRng, "Invalid env file", "Stack %q: %s.", s.Name, err)
+	}
+	p, err := composeProject(s, sf, envMap)
+	if err != nil {
+		return errorf(sd.composeRng, "Invalid compose project", "Stack %q: compose could not load %s: %s.", s.Name, sd.relCompose(sf.compose), cleanComposeErr(err, s.ComposeDir))
+	}
+	s.Project = p
+	return checkServiceEnvFiles(sd, p)
+}
+
+func composeProject(s *Stack, sf *stackFiles, envMap []string) (*types.Project, error) {
+	paths := []string{filepath.Join(s.ComposeDir, sf.compose)}
+	if sf.override != "" {
+		paths = append(paths, filepath.Join(s.ComposeDir, sf.override))
+	}
+	opts, err := cli.NewProjectOptions(paths,
+		cli.WithWorkingDirectory(s.ComposeDir),
+		cli.WithName(s.Name),
+		cli.WithEnv(envMap),
+		cli.WithProfiles(s.Profiles),
+		cli.WithResolvedPaths(false),
+		cli.WithLoadOptions(func(o *composeloader.Options) { o.SkipResolveEnvironment = true }),
+	)
+	if err != nil {
+		return nil, err
+	}
+	return opts.LoadProject(context.Background())
+}
+
+// envFromSecret parses the env file with compose's own dotenv parser so interpolation matches.
+func envFromSecret(s *Stack) ([]string, error) {
+	if len(s.Env) == 0 {
+		return nil, nil
+	}
+	m, err := parseDotEnv(s.Env)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		out = append(out, k+"="+m[k])
+	}
+	return out, nil
+}
+
+// cleanComposeErr shortens absolute paths in compose errors to stack-relative ones.
+func cleanComposeErr(err error, dir string) string {
+	return strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), "")
+}
+
+// checkServiceEnvFiles refuses service env_file entries that leave the stack directory or
+// are missing (unless marked required: false), since compose on the host would fail.
+func checkServiceEnvFiles(sd *stackDecl, p *types.Project) *hcl.Diagnostic {
+	for _, name := range p.ServiceNames() {
+		for _, ef := range p.Services[name].EnvFiles {
+			abs := ef.Path
+			if !filepath.IsAbs(abs) {
+				abs = filepath.Join(sd.s.ComposeDir, abs)
+			}
+			if !isBelow(sd.s.ComposeDir, filepath.Clean(abs)) {
+				return errorf(sd.composeRng, "Invalid compose project", "Stack %q: service %q has env_file %q outside the stack directory; only the stack directory is shipped.", sd.s.Name, name, ef.Path)
+			}
+			if _, err := os.Stat(abs); err != nil && bool(ef.Required) {
+				return errorf(sd.composeRng, "Missing env file", "Stack %q: service %q needs env_file %q, which is not in the stack directory.", sd.s.Name, name, ef.Path)
+			}
+		}
+	}
+	return nil
+}
+
+func (sd *stackDecl) relCompose(name string) string {
+	return filepath.Join(filepath.Base(sd.s.ComposeDir), name)
+}

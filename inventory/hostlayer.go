@@ -1,0 +1,130 @@
+package inventory
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"encoding/json"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+)
+
+// perHost is one host-layer block: its body decoded once, then evaluated for each host it
+// selects with that host in scope.
+type perHost struct {
+	block   *hcl.Block
+	content *hcl.BodyContent
+	hosts   []string
+}
+
+// each decodes every block of a type and calls fn once per selected host with the attributes
+// evaluated in that host's context.
+func (l *loader) each(typ string, schema *hcl.BodySchema, fn func(h *Host, b *hcl.Block, a attrs)) {
+	for _, b := range l.blocks[typ] {
+		c := l.content(b, schema)
+		hosts, ok := l.selectHosts(l.attrsIn(c, l.ctx), "hosts")
+		if !ok {
+			continue
+		}
+		for _, name := range hosts {
+			fn(l.inv.Host(name), b, l.attrsIn(c, l.hctx[name]))
+		}
+	}
+}
+
+// hostLayer evaluates docker, syslog, file, directory, package and service blocks per host.
+func (l *loader) hostLayer() {
+	l.each("docker", dockerSchema, l.docker)
+	l.each("syslog", syslogSchema, l.syslog)
+	l.each("file", fileSchema, l.file)
+	l.each("directory", directorySchema, l.directory)
+	l.each("package", packageSchema, l.pkg)
+	l.each("service", serviceSchema, l.service)
+}
+
+// DefaultDaemon is daemon.json when a docker block gives none: container logs go to syslog
+// tagged with the container name, which the syslog layer routes to one file per container.
+func DefaultDaemon() map[string]any {
+	return map[string]any{"log-driver": "syslog", "log-opts": map[string]any{"tag": "{{.Name}}"}}
+}
+
+func (l *loader) docker(h *Host, b *hcl.Block, a attrs) {
+	if h.Docker != nil {
+		l.diags = append(l.diags, errorf(b.DefRange, "Host selected by two docker blocks",
+			"Host %q is already selected by the docker block at %s; a host has one Docker configuration.", h.Name, h.Docker.DeclRange.String()))
+		return
+	}
+	d := &Docker{Source: "distro", Daemon: DefaultDaemon(), DeclRange: b.DefRange}
+	a.oneOf("source", &d.Source, "distro", "docker")
+	if v, ok := a.value("daemon", cty.DynamicPseudoType); ok {
+		if m, err := jsonObject(v); err != nil {
+			a.fail("daemon", "Invalid daemon configuration", "daemon must be an object (daemon.json): %s.", err)
+		} else {
+			d.Daemon = m
+		}
+	}
+	h.Docker = d
+}
+
+// jsonObject turns an HCL object into JSON-compatible Go values.
+func jsonObject(v cty.Value) (map[string]any, error) {
+	if !v.Type().IsObjectType() && !v.Type().IsMapType() {
+		return nil, fmt.Errorf("got %s", v.Type().FriendlyName())
+	}
+	b, err := ctyjson.Marshal(v, v.Type())
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	return m, json.Unmarshal(b, &m)
+}
+
+func (l *loader) syslog(h *Host, b *hcl.Block, a attrs) {
+	if h.Syslog != nil {
+		l.diags = append(l.diags, errorf(b.DefRange, "Host selected by two syslog blocks",
+			"Host %q is already selected by the syslog block at %s; a host has one syslog configuration.", h.Name, h.Syslog.DeclRange.String()))
+		return
+	}
+	s := &Syslog{ContainerLogs: "/var/log/containers", Rotate: 14, DeclRange: b.DefRange}
+	if a.str("container_logs", &s.ContainerLogs) && s.ContainerLogs != "" && !absPath(s.ContainerLogs) {
+		a.fail("container_logs", "Invalid path", "container_logs must be an absolute path or \"\", not %s.", quoteSafe(s.ContainerLogs))
+	}
+	var fwd string
+	if a.str("forward", &fwd) {
+		f, err := parseForward(fwd)
+		if err != nil {
+			a.fail("forward", "Invalid forward target", "%s.", err)
+		}
+		s.Forward = f
+	}
+	if a.integer("rotate", &s.Rotate) && s.Rotate < 1 {
+		a.fail("rotate", "Invalid rotate count", "rotate must be at least 1.")
+	}
+	h.Syslog = s
+}
+
+func parseForward(s string) (*Forward, error) {
+	proto, rest, ok := strings.Cut(s, "://")
+	if !ok || (proto != "tcp" && proto != "udp") {
+		return nil, fmt.Errorf("%s must look like tcp://HOST:PORT or udp://HOST:PORT", quoteSafe(s))
+	}
+	i := strings.LastIndex(rest, ":")
+	if i < 0 {
+		return nil, fmt.Errorf("%s has no port (tcp://HOST:PORT)", quoteSafe(s))
+	}
+	port, err := strconv.Atoi(rest[i+1:])
+	if err != nil || checkPort(port) != nil {
+		return nil, fmt.Errorf("%s has an invalid port (1 to 65535)", quoteSafe(s))
+	}
+	host := strings.Trim(rest[:i], "[]")
+	if msg := checkAddress(host); msg != "" {
+		return nil, fmt.Errorf("%s has an invalid host: %s", quoteSafe(s), msg)
+	}
+	return &Forward{Protocol: proto, Host: host, Port: port}, nil
+}
+
+func absPath(p string) bool {
+	return strings.HasPrefix(p, "/") && !hasControl(p) && !strings.Contains(p, "/../")
+}

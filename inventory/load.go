@@ -1,0 +1,142 @@
+package inventory
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// loader carries the state of one Load: the inventory being built, every diagnostic so far,
+// and the evaluation contexts.
+type loader struct {
+	opts   Options
+	inv    *Inventory
+	diags  hcl.Diagnostics
+	parser *hclparse.Parser
+	blocks map[string][]*hcl.Block // top-level blocks by type, in file order
+	in     *inputs
+	ctx    *hcl.EvalContext            // var, local and functions
+	hctx   map[string]*hcl.EvalContext // per host: ctx plus the host object
+	vars   map[string]cty.Value
+	sel    *selector
+	files  []string // inventory files, relative names, sorted
+}
+
+// Load reads the *.hcl files of dir as one inventory and returns the validated model with
+// every problem found, errors and warnings, as diagnostics with source ranges. The returned
+// Inventory is never nil and keeps Files even when there are errors, so callers can print the
+// diagnostics with snippets. The model is only complete when diags has no errors.
+func Load(dir string, opts Options) (*Inventory, hcl.Diagnostics) {
+	l := &loader{opts: opts, parser: hclparse.NewParser(), blocks: map[string][]*hcl.Block{},
+		in: &inputs{files: map[string][]byte{}, env: map[string]string{}}, hctx: map[string]*hcl.EvalContext{}}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = dir
+	}
+	l.inv = &Inventory{Dir: abs, Files: l.parser.Files()}
+	l.load()
+	l.inv.Files = l.parser.Files()
+	sortDiags(l.diags)
+	return l.inv, l.diags
+}
+
+// load runs the phases in order; a phase that found errors stops the later ones only when
+// they would just repeat the same problem.
+func (l *loader) load() {
+	if !l.parse() {
+		return
+	}
+	l.collect()
+	l.variables()
+	l.locals()
+	if l.diags.HasErrors() {
+		return // everything below would report unknown var./local. references again
+	}
+	l.defaults()
+	l.hosts()
+	l.groups()
+	l.hostContexts()
+	l.hostLayer()
+	l.stacks()
+	l.balancers()
+	l.runbooks()
+	l.crossChecks()
+	l.inv.Hash = l.hash()
+}
+
+// parse reads and parses every *.hcl file; syntax errors stop the load, as in Terraform.
+func (l *loader) parse() bool {
+	names, err := filepath.Glob(filepath.Join(l.inv.Dir, "*.hcl"))
+	if err != nil || len(names) == 0 {
+		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No inventory files",
+			Detail: "The directory " + l.inv.Dir + " has no *.hcl files (or cannot be read)."})
+		return false
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read inventory file", Detail: err.Error()})
+			continue
+		}
+		l.in.addFile(l.rel(n), b)
+		l.files = append(l.files, l.rel(n))
+		_, d := l.parser.ParseHCL(b, l.rel(n))
+		l.diags = append(l.diags, d...)
+	}
+	return !l.diags.HasErrors()
+}
+
+// rel names a file relative to the inventory directory, as diagnostics show it.
+func (l *loader) rel(p string) string {
+	r, err := filepath.Rel(l.inv.Dir, p)
+	if err != nil || strings.HasPrefix(r, "..") {
+		return p
+	}
+	return r
+}
+
+// collect checks every file against the root schema and groups the blocks by type.
+func (l *loader) collect() {
+	for _, name := range l.files {
+		content, d := l.parser.Files()[name].Body.Content(rootSchema)
+		l.diags = append(l.diags, d...)
+		for _, b := range content.Blocks {
+			l.blocks[b.Type] = append(l.blocks[b.Type], b)
+		}
+	}
+}
+
+// content decodes a block body against its schema, collecting diagnostics.
+func (l *loader) content(b *hcl.Block, s *hcl.BodySchema) *hcl.BodyContent {
+	c, d := b.Body.Content(s)
+	l.diags = append(l.diags, d...)
+	return c
+}
+
+// attrsIn evaluates a body's attributes in ctx.
+func (l *loader) attrsIn(c *hcl.BodyContent, ctx *hcl.EvalContext) attrs {
+	return attrs{m: c.Attributes, ctx: ctx, diags: &l.diags}
+}
+
+// sortDiags orders diagnostics by file and position, errors of one place together, so the
+// output is the same on every run.
+func sortDiags(ds hcl.Diagnostics) {
+	sort.SliceStable(ds, func(i, j int) bool {
+		a, b := ds[i].Subject, ds[j].Subject
+		switch {
+		case a == nil || b == nil:
+			return a == nil && b != nil
+		case a.Filename != b.Filename:
+			return a.Filename < b.Filename
+		case a.Start.Byte != b.Start.Byte:
+			return a.Start.Byte < b.Start.Byte
+		}
+		return ds[i].Summary < ds[j].Summary
+	})
+}

@@ -1,0 +1,120 @@
+package inventory
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+// finishStack checks what needs the compose project: which service publishes each port, and
+// the resources one replica needs when the stack does not say.
+func (l *loader) finishStack(sd *stackDecl) {
+	s := sd.s
+	if s.Project == nil {
+		return
+	}
+	for i := range s.Ports {
+		l.portService(s, &s.Ports[i])
+	}
+	if s.Resources == (Resources{}) {
+		s.Resources = composeResources(s.Project)
+	}
+}
+
+// portService finds the compose service a port belongs to: the one named, else the only
+// service that publishes or exposes the container port, else the only service.
+func (l *loader) portService(s *Stack, p *Port) {
+	if p.Service != "" {
+		if _, ok := s.Project.Services[p.Service]; !ok {
+			l.diags = append(l.diags, errorf(p.DeclRange, "Unknown compose service",
+				"Port %q of stack %q names service %q, which its compose project does not have.%s", p.Name, s.Name, p.Service, suggest(p.Service, serviceNames(s))))
+		}
+		return
+	}
+	var cands []string
+	for _, name := range serviceNames(s) {
+		if servesPort(s.Project.Services[name], p.Container) {
+			cands = append(cands, name)
+		}
+	}
+	if len(cands) == 0 && len(s.Project.Services) == 1 {
+		cands = serviceNames(s)
+	}
+	switch len(cands) {
+	case 1:
+		p.Service = cands[0]
+	case 0:
+		l.diags = append(l.diags, errorf(p.DeclRange, "No service for port",
+			"No service of stack %q publishes or exposes container port %d; add it to a service's ports or expose, or set service.", s.Name, p.Container))
+	default:
+		l.diags = append(l.diags, errorf(p.DeclRange, "Ambiguous port",
+			"Services %q of stack %q all use container port %d; set service to say which one port %q is.", cands, s.Name, p.Container, p.Name))
+	}
+}
+
+func servesPort(svc types.ServiceConfig, port int) bool {
+	for _, pc := range svc.Ports {
+		if int(pc.Target) == port {
+			return true
+		}
+	}
+	return slices.Contains([]string(svc.Expose), strconv.Itoa(port))
+}
+
+// composeResources sums the reservations (else limits) of every service, times its scale.
+func composeResources(p *types.Project) Resources {
+	var r Resources
+	for _, name := range p.ServiceNames() {
+		svc := p.Services[name]
+		if svc.Deploy == nil {
+			continue
+		}
+		n := 1.0
+		if svc.Deploy.Replicas != nil {
+			n = float64(*svc.Deploy.Replicas)
+		}
+		res := svc.Deploy.Resources.Reservations
+		if res == nil || (res.NanoCPUs == 0 && res.MemoryBytes == 0) {
+			res = svc.Deploy.Resources.Limits
+		}
+		if res != nil {
+			r.CPUs += float64(res.NanoCPUs) * n
+			r.Memory += int64(float64(res.MemoryBytes) * n)
+		}
+	}
+	return r
+}
+
+// crossChecks are the checks that span blocks: fixed host ports against port ranges and
+// against each other on hosts two stacks may share.
+func (l *loader) crossChecks() {
+	type claim struct {
+		stack *Stack
+		port  Port
+	}
+	claims := map[string]claim{} // "host/proto/port"
+	for _, s := range l.inv.Stacks {
+		for _, p := range s.Ports {
+			if p.Host == 0 {
+				continue
+			}
+			for _, hn := range s.Place.Hosts {
+				h := l.inv.Host(hn)
+				if h != nil && h.PortRange.Contains(p.Host) {
+					l.diags = append(l.diags, errorf(p.DeclRange, "Fixed port inside the automatic range",
+						"Port %q of stack %q is fixed to host port %d, inside the automatic port range %s of host %q; the scheduler could hand it out twice. Pick a port outside the range or narrow port_range.", p.Name, s.Name, p.Host, h.PortRange, hn))
+					break
+				}
+				key := hn + "/" + p.Protocol + "/" + strconv.Itoa(p.Host)
+				if prev, ok := claims[key]; ok {
+					l.diags = append(l.diags, errorf(p.DeclRange, "Overlapping host ports",
+						"Host port %d/%s may be needed on host %q by port %q of stack %q and by port %q of stack %q (at %s).", p.Host, p.Protocol, hn, p.Name, s.Name, prev.port.Name, prev.stack.Name, prev.port.DeclRange.String()))
+					break
+				}
+				claims[key] = claim{s, p}
+			}
+		}
+	}
+	l.frontends()
+}
