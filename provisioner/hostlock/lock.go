@@ -1,0 +1,228 @@
+package hostlock
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"strings"
+	"time"
+
+	"github.com/berth-dev/berth/modules"
+)
+
+// DefaultDir is where the lock lives on a host.
+const DefaultDir = "/var/lib/berth/lock"
+
+// Holder describes who holds a lock.
+type Holder struct {
+	Who     string    `json:"who"` // user@machine
+	PID     int       `json:"pid"` // on the machine that runs berth
+	Command string    `json:"command"`
+	Since   time.Time `json:"since"`
+	Token   string    `json:"token"`
+}
+
+func (h *Holder) String() string {
+	return fmt.Sprintf("%s (pid %d, %q) since %s, lock id %s", h.Who, h.PID, h.Command, h.Since.UTC().Format(time.RFC3339), h.Token)
+}
+
+// BusyError: another berth holds the host's lock.
+type BusyError struct {
+	Host   string
+	Holder *Holder // nil when the holder had not written its details yet
+}
+
+func (e *BusyError) Error() string {
+	if e.Holder == nil {
+		return fmt.Sprintf("host %s is busy: locked by another berth (holder details not written yet)", e.Host)
+	}
+	return fmt.Sprintf("host %s is busy: locked by %s", e.Host, e.Holder)
+}
+
+// Hint tells how to clear a lock whose holder is known to be gone.
+func (e *BusyError) Hint() string {
+	if e.Holder == nil {
+		return "wait, or check the host's " + DefaultDir
+	}
+	return fmt.Sprintf("if that run is gone, remove the stale lock: berth unlock %s --id %s", e.Host, e.Holder.Token)
+}
+
+// Options tune Acquire.
+type Options struct {
+	Dir     string        // default DefaultDir
+	Timeout time.Duration // how long to wait for a busy lock; 0 fails at once
+	Poll    time.Duration // default 2s
+	Command string        // what the holder runs, shown to others
+}
+
+// Lock is a held host lock.
+type Lock struct {
+	host   modules.Host
+	dir    string
+	holder Holder
+}
+
+// Holder returns the details written into the lock.
+func (l *Lock) Holder() Holder { return l.holder }
+
+// Acquire takes the host's lock, polling until opt.Timeout while another berth holds it.
+func Acquire(ctx context.Context, h modules.Host, opt Options) (*Lock, error) {
+	opt = opt.withDefaults()
+	me := NewHolder(opt.Command)
+	deadline := time.Now().Add(opt.Timeout)
+	for {
+		busy, err := tryAcquire(ctx, h, opt.Dir, me)
+		if err != nil || busy == nil {
+			if err != nil {
+				return nil, err
+			}
+			return &Lock{host: h, dir: opt.Dir, holder: me}, nil
+		}
+		if !time.Now().Add(opt.Poll).Before(deadline) {
+			return nil, busy
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w (waiting for the lock)", busy)
+		case <-time.After(opt.Poll):
+		}
+	}
+}
+
+func (o Options) withDefaults() Options {
+	if o.Dir == "" {
+		o.Dir = DefaultDir
+	}
+	if o.Poll == 0 {
+		o.Poll = 2 * time.Second
+	}
+	return o
+}
+
+// NewHolder describes this process, with a fresh random token.
+func NewHolder(command string) Holder {
+	b := make([]byte, 8)
+	rand.Read(b)
+	who := "unknown"
+	if u, err := user.Current(); err == nil {
+		who = u.Username
+	}
+	host, _ := os.Hostname()
+	return Holder{Who: who + "@" + host, PID: os.Getpid(), Command: command, Since: time.Now().UTC().Truncate(time.Second), Token: hex.EncodeToString(b)}
+}
+
+// acquireScript: $1 is the lock directory; stdin is the token line then holder.json.
+const acquireScript = `set -u
+L=$1
+(umask 022 && mkdir -p -- "$(dirname -- "$L")") || exit 2
+if mkdir -m 0700 -- "$L" 2>/dev/null; then
+  IFS= read -r tok
+  if printf '%s\n' "$tok" > "$L/token" && cat > "$L/holder.json"; then echo acquired; exit 0; fi
+  rm -rf -- "$L"; exit 2
+fi
+[ -d "$L" ] || { echo "cannot create $L" >&2; exit 2; }
+echo busy
+cat -- "$L/holder.json" 2>/dev/null
+exit 0
+`
+
+func tryAcquire(ctx context.Context, h modules.Host, dir string, me Holder) (*BusyError, error) {
+	js, _ := json.Marshal(me)
+	res, err := h.Run(ctx, modules.Command{Argv: []string{"sh", "-c", acquireScript, "sh", dir},
+		Stdin: strings.NewReader(me.Token + "\n" + string(js) + "\n")})
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", h.Name(), err)
+	}
+	if res.ExitCode != 0 {
+		return nil, fmt.Errorf("lock %s: exit %d: %s", h.Name(), res.ExitCode, strings.TrimSpace(string(res.Stderr)))
+	}
+	status, rest, _ := strings.Cut(string(res.Stdout), "\n")
+	if status == "acquired" {
+		return nil, nil
+	}
+	return &BusyError{Host: h.Name(), Holder: parseHolder(rest)}, nil
+}
+
+func parseHolder(s string) *Holder {
+	var hd Holder
+	if json.Unmarshal([]byte(s), &hd) != nil || hd.Token == "" {
+		return nil
+	}
+	return &hd
+}
+
+// Release removes the lock if it is still this one.
+func (l *Lock) Release(ctx context.Context) error {
+	return unlock(ctx, l.host, l.dir, l.holder.Token)
+}
+
+// Unlock removes a host's lock given its token (`berth unlock HOST --id TOKEN`).
+func Unlock(ctx context.Context, h modules.Host, dir, token string) error {
+	if dir == "" {
+		dir = DefaultDir
+	}
+	return unlock(ctx, h, dir, token)
+}
+
+// ErrNotLocked is returned when there is no lock to remove.
+var ErrNotLocked = errors.New("not locked")
+
+const unlockScript = `L=$1
+IFS= read -r want
+[ -d "$L" ] || exit 3
+have=$(cat -- "$L/token" 2>/dev/null)
+if [ -z "$want" ] || [ "$have" != "$want" ]; then cat -- "$L/holder.json" 2>/dev/null; exit 4; fi
+rm -rf -- "$L"
+`
+
+func unlock(ctx context.Context, h modules.Host, dir, token string) error {
+	res, err := h.Run(ctx, modules.Command{Argv: []string{"sh", "-c", unlockScript, "sh", dir}, Stdin: strings.NewReader(token + "\n")})
+	if err != nil {
+		return fmt.Errorf("unlock %s: %w", h.Name(), err)
+	}
+	switch res.ExitCode {
+	case 0:
+		return nil
+	case 3:
+		return fmt.Errorf("unlock %s: %w", h.Name(), ErrNotLocked)
+	case 4:
+		if hd := parseHolder(string(res.Stdout)); hd != nil {
+			return fmt.Errorf("unlock %s: lock id %q does not match the lock held by %s", h.Name(), token, hd)
+		}
+		return fmt.Errorf("unlock %s: lock id %q does not match", h.Name(), token)
+	}
+	return fmt.Errorf("unlock %s: exit %d: %s", h.Name(), res.ExitCode, strings.TrimSpace(string(res.Stderr)))
+}
+
+// Status reads the lock without touching it: nil when the host is free. A lock whose
+// holder has not written its details yet is reported as a Holder with only Who set.
+func Status(ctx context.Context, h modules.Host, dir string) (*Holder, error) {
+	if dir == "" {
+		dir = DefaultDir
+	}
+	res, err := h.Observe(ctx, []modules.Probe{modules.FileProbe(dir), modules.ContentProbe(dir + "/holder.json")})
+	if err != nil {
+		return nil, fmt.Errorf("lock status of %s: %w", h.Name(), err)
+	}
+	if !res[0].Exists {
+		return nil, nil
+	}
+	if hd := parseHolder(string(res[1].Data)); hd != nil {
+		return hd, nil
+	}
+	return &Holder{Who: "another berth (details not written yet)"}, nil
+}
+
+// Busy fits the engine's read-only check: "" when free, else who holds the lock.
+func Busy(ctx context.Context, h modules.Host) (string, error) {
+	hd, err := Status(ctx, h, "")
+	if err != nil || hd == nil {
+		return "", err
+	}
+	return "busy, held by " + hd.String(), nil
+}

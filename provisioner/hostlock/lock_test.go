@@ -1,0 +1,83 @@
+package hostlock
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/berth-dev/berth/provisioner/conn"
+)
+
+func TestLockIsExclusiveAndNamesHolder(t *testing.T) {
+	ctx := context.Background()
+	h := conn.NewLocal("web-1", false)
+	dir := filepath.Join(t.TempDir(), "berth", "lock")
+	first, err := Acquire(ctx, h, Options{Dir: dir, Command: "berth apply prod"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Acquire(ctx, h, Options{Dir: dir, Command: "berth apply other"})
+	var busy *BusyError
+	if !errors.As(err, &busy) || busy.Holder == nil || busy.Holder.Token != first.Holder().Token {
+		t.Fatalf("second acquire: %v, want BusyError naming the first holder", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "berth apply prod") || !strings.Contains(busy.Hint(), "berth unlock web-1 --id "+first.Holder().Token) {
+		t.Errorf("busy error %q / hint %q lack holder details", msg, busy.Hint())
+	}
+	st, err := Status(ctx, h, dir)
+	if err != nil || st == nil || st.Command != "berth apply prod" {
+		t.Fatalf("status %+v %v", st, err)
+	}
+	if err := Unlock(ctx, h, dir, "wrong"); err == nil || !strings.Contains(err.Error(), "does not match") {
+		t.Fatalf("unlock with a wrong id: %v", err)
+	}
+	if err := first.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := Status(ctx, h, dir); st != nil {
+		t.Errorf("still locked after release: %+v", st)
+	}
+	if err := first.Release(ctx); !errors.Is(err, ErrNotLocked) {
+		t.Errorf("second release: %v, want ErrNotLocked", err)
+	}
+}
+
+func TestAcquireWaitsForRelease(t *testing.T) {
+	ctx := context.Background()
+	h := conn.NewLocal("web-1", false)
+	dir := filepath.Join(t.TempDir(), "lock")
+	first, err := Acquire(ctx, h, Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		l, err := Acquire(ctx, h, Options{Dir: dir, Timeout: time.Hour, Poll: 5 * time.Millisecond})
+		if err == nil {
+			err = l.Release(ctx)
+		}
+		got <- err
+	}()
+	if err := first.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; err != nil {
+		t.Fatalf("waiting acquire: %v", err)
+	}
+}
+
+func TestUnlockStaleLock(t *testing.T) {
+	ctx := context.Background()
+	h := conn.NewLocal("web-1", false)
+	dir := filepath.Join(t.TempDir(), "lock")
+	l, _ := Acquire(ctx, h, Options{Dir: dir})
+	if err := Unlock(ctx, h, dir, l.Holder().Token); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := Status(ctx, h, dir); st != nil || err != nil {
+		t.Errorf("after unlock: %+v %v", st, err)
+	}
+}
