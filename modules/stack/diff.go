@@ -28,13 +28,14 @@ func (r *Resource) Diff(results []modules.ProbeResult) []modules.Change {
 
 func (r *Resource) deployChange(o observation) (modules.Change, bool) {
 	c := modules.Change{Address: r.Address(), Op: OpDeploy, After: r.summary()}
-	files := r.fileReasons(o)
-	again := append(append([]string(nil), o.problems...), r.recreateReasons(o, len(files) > 0)...)
-	switch {
-	case o.manifest == nil:
+	if o.manifest == nil {
 		c.Action = modules.Create
 		c.Reason = strings.Join(append([]string{"not deployed on this host"}, r.adoptReasons(o)...), "; ")
 		return c, true
+	}
+	files := r.fileReasons(o)
+	again := append(append([]string(nil), o.problems...), r.recreateReasons(o, len(files) > 0)...)
+	switch {
 	case len(files) > 0:
 		c.Action = modules.Update
 	case len(again) > 0:

@@ -8,10 +8,9 @@ import (
 	"github.com/berth-dev/berth/modules"
 )
 
-// healthError says which container kept the stack from turning healthy, and why.
+// healthError says which container kept the stack from turning healthy, and why. Callers
+// wrap it with the stack and host.
 type healthError struct {
-	stack     string
-	host      string
 	container string // name; "" when a container is missing
 	id        string
 	reason    string
@@ -19,9 +18,9 @@ type healthError struct {
 
 func (e *healthError) Error() string {
 	if e.container == "" {
-		return fmt.Sprintf("stack %s on %s: %s", e.stack, e.host, e.reason)
+		return e.reason
 	}
-	return fmt.Sprintf("stack %s on %s: container %s %s", e.stack, e.host, e.container, e.reason)
+	return "container " + e.container + " " + e.reason
 }
 
 // readiness is one look at the project's containers.
@@ -43,7 +42,6 @@ func (r *Resource) waitHealthy(ctx context.Context, h modules.Host) error {
 			return err
 		}
 		st := r.assess(cs)
-		st.setHost(r.spec.Name, h.Name())
 		switch {
 		case st.failed != nil:
 			return st.failed
@@ -105,14 +103,6 @@ func (st *readiness) look(c container) {
 func (st *readiness) wait(e *healthError) {
 	if st.pending == nil {
 		st.pending = e
-	}
-}
-
-func (st *readiness) setHost(stack, host string) {
-	for _, e := range []*healthError{st.failed, st.pending} {
-		if e != nil {
-			e.stack, e.host = stack, host
-		}
 	}
 }
 

@@ -1,0 +1,147 @@
+package stack
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// A version whose healthcheck fails must be rolled back: previous files, previous image
+// under its tag, previous containers healthy; the error names the container and shows its
+// last log lines; the manifest still describes the previous version.
+func TestRollbackOnUnhealthy(t *testing.T) {
+	for _, gen := range []string{V1, V2} {
+		t.Run(gen, func(t *testing.T) {
+			s, _ := deployed(t, gen, nil)
+			before := string(s.host.Files["/var/lib/berth/stacks/shop/manifest.json"].Data)
+			oldWeb := s.images["registry.test:5000/web:1"]
+			// A new image under the same tag whose healthcheck fails; the rollback's up
+			// (the second up of this deploy) runs the old image again, healthy.
+			s.registry["registry.test:5000/web:1"] = "sha256:" + strings.Repeat("f", 64)
+			s.health["web"] = "unhealthy"
+			s.logs = "panic: cannot connect API_KEY=" + canary + "\n"
+			s.afterUp = func(n int) {
+				if s.images["registry.test:5000/web:1"] == oldWeb {
+					s.ctrs[0].State.Health.Status = "healthy"
+				}
+			}
+			spec := testSpec(gen)
+			spec.ConfigFiles["conf/app.ini"] = []byte("broken\n")
+			err := deploy(t, newResource(spec), s.host)
+			if err == nil {
+				t.Fatal("deploy of an unhealthy version succeeded")
+			}
+			name := Compose{Generation: gen}.ContainerName("shop", "web", 1)
+			for _, want := range []string{"container " + name + " is unhealthy", "last 20 log lines of " + name, "panic: cannot connect API_KEY=(sensitive)", "rolled back to the version deployed"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error lacks %q:\n%v", want, err)
+				}
+			}
+			if strings.Contains(err.Error(), canary) {
+				t.Fatalf("error leaks the secret: %v", err)
+			}
+			if s.images["registry.test:5000/web:1"] != oldWeb {
+				t.Error("the tag still points at the failed image")
+			}
+			if got := string(s.host.Files["/var/lib/berth/stacks/shop/manifest.json"].Data); got != before {
+				t.Error("the manifest changed although the deploy failed")
+			}
+			ran := strings.Join(s.host.Ran, "\n")
+			for _, want := range []string{
+				"cp -p -- /var/lib/berth/stacks/shop/previous/conf/app.ini /srv/berth/shop/conf/.berth-restore.app.ini && mv -f -- /srv/berth/shop/conf/.berth-restore.app.ini /srv/berth/shop/conf/app.ini",
+				"docker tag " + oldWeb + " registry.test:5000/web:1",
+			} {
+				if !strings.Contains(ran, want) {
+					t.Errorf("rollback did not run %q", want)
+				}
+			}
+			if s.ups != 3 {
+				t.Errorf("want 3 ups (first deploy, failed version, rollback), got %d", s.ups)
+			}
+			assertNoDataLoss(t, s.host.Ran)
+		})
+	}
+}
+
+// A first deploy that never turns healthy has nothing to roll back to: its containers are
+// removed, volumes kept, and no manifest is written.
+func TestFirstDeployFails(t *testing.T) {
+	s := newSim(t, V2)
+	s.exited["worker"] = true
+	err := deploy(t, newResource(testSpec(V2)), s.host)
+	if err == nil || !strings.Contains(err.Error(), "container shop-worker-1 exited (exit 1)") || !strings.Contains(err.Error(), "volumes kept") {
+		t.Fatalf("got %v", err)
+	}
+	if _, ok := s.host.Files["/var/lib/berth/stacks/shop/manifest.json"]; ok {
+		t.Fatal("manifest written for a failed first deploy")
+	}
+	assertNoDataLoss(t, s.host.Ran)
+}
+
+// Containers that stay "starting" fail the deploy when the health timeout is over (the fake
+// clock advances by the poll interval on each sleep: no real time passes).
+func TestHealthTimeout(t *testing.T) {
+	s := newSim(t, V1)
+	s.health["web"] = "starting"
+	spec := testSpec(V1)
+	spec.HealthTimeout = 5 * 1e9
+	r := newResource(spec)
+	err := deploy(t, r, s.host)
+	if err == nil || !strings.Contains(err.Error(), "container shop_web_1 is still starting (healthcheck) after 5s") {
+		t.Fatalf("got %v", err)
+	}
+	polls := strings.Count(strings.Join(s.host.Ran, "\n"), "docker ps -aq")
+	if polls != 6+1 { // t=0..5s, plus the removal of the failed first deploy
+		t.Fatalf("polled %d times, want 6", polls-1)
+	}
+}
+
+func TestRemoval(t *testing.T) {
+	s, _ := deployed(t, V2, nil)
+	rm := Removal("shop", "")
+	res, _ := s.host.Observe(t.Context(), rm.Probes())
+	changes := rm.Diff(res)
+	if len(changes) != 1 || changes[0].Action != '-' || changes[0].After != "containers stopped and removed, volumes kept" {
+		t.Fatalf("got %+v", changes)
+	}
+	s.host.Ran = nil
+	if err := rm.Apply(t.Context(), s.host, changes[0]); err != nil {
+		t.Fatal(err)
+	}
+	ran := strings.Join(s.host.Ran, "\n")
+	for _, want := range []string{"docker stop $ids", "docker rm $ids", "docker network rm $nets",
+		"rm -f -- /srv/berth/shop/.env /srv/berth/shop/berth.override.yml /srv/berth/shop/conf/app.ini /srv/berth/shop/docker-compose.yml",
+		"rmdir -- /srv/berth/shop 2>/dev/null || true", "rm -rf -- /var/lib/berth/stacks/shop"} {
+		if !strings.Contains(ran, want) {
+			t.Errorf("removal did not run %q:\n%s", want, ran)
+		}
+	}
+	assertNoDataLoss(t, s.host.Ran)
+	s.ctrs = nil
+	delete(s.host.Files, "/var/lib/berth/stacks/shop/manifest.json")
+	res, _ = s.host.Observe(t.Context(), rm.Probes())
+	if cs := rm.Diff(res); len(cs) != 0 {
+		t.Fatalf("removed stack still plans %+v", cs)
+	}
+}
+
+// assertNoDataLoss fails when a command could delete volumes or data.
+func assertNoDataLoss(t *testing.T, ran []string) {
+	t.Helper()
+	for _, line := range ran {
+		for _, bad := range []string{" down", "-v", "--volumes", "prune", "volume rm", "rm -rf -- /srv"} {
+			if strings.Contains(line, bad) {
+				t.Errorf("command may lose data (%q): %s", bad, line)
+			}
+		}
+	}
+}
+
+func manifestOf(t *testing.T, s *sim) Manifest {
+	t.Helper()
+	var m Manifest
+	if err := json.Unmarshal(s.host.Files["/var/lib/berth/stacks/shop/manifest.json"].Data, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
