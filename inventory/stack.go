@@ -44,13 +44,14 @@ func (l *loader) stack(b *hcl.Block) *stackDecl {
 	s := &Stack{Name: b.Labels[0], Replicas: 1, Images: "pull", Root: l.inv.Defaults.StackRoot,
 		Health: Health{Timeout: defaultHealthTimeout}, DeclRange: b.DefRange}
 	sd := &stackDecl{s: s, block: b}
-	if d := checkName("stack", s.Name, stackNameRule, b.LabelRanges[0]); d != nil {
-		l.diags = append(l.diags, d)
-	}
 	c := l.content(b, stackSchema)
 	a := l.attrsIn(c, l.ctx)
 	sd.composeRng, sd.envRng = a.rng("compose", b.DefRange), a.rng("env_file", b.DefRange)
 	l.composeDir(a, sd)
+	if d := checkName("stack", s.Name, stackNameRule, b.LabelRanges[0]); d != nil {
+		l.diags = append(l.diags, d)
+		sd.ok = false // compose would only repeat that the project name is invalid
+	}
 	l.envFile(a, sd)
 	if a.integer("replicas", &s.Replicas) && s.Replicas < 1 {
 		a.fail("replicas", "Invalid replicas", "replicas must be at least 1.")

@@ -1,0 +1,3 @@
+host "h1" {
+  address = "-oProxyCommand=touch /tmp/pwned"  # ERROR: ssh would read it as an option
+}

@@ -1,0 +1,9 @@
+host "h1" {
+  address = "10.0.0.1"
+  labels  = { role = "app" }
+}
+
+stack "web" {
+  compose  = "stacks/web"
+  env_file = "secrets/web.env"  # ERROR: Cannot read env file
+}

@@ -1,0 +1,11 @@
+host "h1" {
+  address = "10.0.0.1"
+  labels  = { role = "app" }
+}
+
+stack "web" {
+  compose = "stacks/web"
+  port "http" {  # ERROR: Ambiguous port
+    container = 8080
+  }
+}

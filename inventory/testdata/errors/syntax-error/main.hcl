@@ -1,0 +1,3 @@
+host "h1" {
+  address =  # ERROR: Invalid expression
+}

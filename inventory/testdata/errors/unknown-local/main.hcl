@@ -1,0 +1,7 @@
+locals {
+  net = "10.0.0"
+}
+
+host "h1" {
+  address = "${local.nett}.1"  # ERROR: Unsupported attribute
+}
