@@ -48,7 +48,22 @@ func (r *Resource) deploy(ctx context.Context, h modules.Host) error {
 	if err := r.waitHealthy(ctx, h); err != nil {
 		return r.rollback(ctx, h, old, err)
 	}
-	return r.writeManifest(ctx, h, old)
+	if err := r.writeManifest(ctx, h, old); err != nil {
+		return err
+	}
+	return r.prune(ctx, h)
+}
+
+// prune removes dangling images when asked: only images no tag and no container refers to.
+// It runs after the manifest is written, so the deploy itself stands even if it fails.
+func (r *Resource) prune(ctx context.Context, h modules.Host) error {
+	if !r.spec.PruneImages {
+		return nil
+	}
+	if _, err := run(ctx, h, "stack "+r.spec.Name+" deployed; prune dangling images", "docker", "image", "prune", "-f"); err != nil {
+		return err
+	}
+	return nil
 }
 
 func (r *Resource) readManifest(ctx context.Context, h modules.Host) (*Manifest, error) {

@@ -165,3 +165,19 @@ func TestShip(t *testing.T) {
 		t.Fatalf("second plan ships again: %+v", cs)
 	}
 }
+
+func TestPruneIsOptIn(t *testing.T) {
+	for _, prune := range []bool{false, true} {
+		s := newSim(t, V2)
+		s.host.Reply("docker image prune", "", 0)
+		spec := testSpec(V2)
+		spec.PruneImages = prune
+		if err := deploy(t, newResource(spec), s.host); err != nil {
+			t.Fatal(err)
+		}
+		ran := strings.Join(s.host.Ran, "\n")
+		if got := strings.Contains(ran, "docker image prune -f"); got != prune {
+			t.Fatalf("PruneImages=%v: ran prune %v", prune, got)
+		}
+	}
+}

@@ -129,7 +129,7 @@ func TestRemoval(t *testing.T) {
 func assertNoDataLoss(t *testing.T, ran []string) {
 	t.Helper()
 	for _, line := range ran {
-		for _, bad := range []string{" down", "-v", "--volumes", "prune", "volume rm", "rm -rf -- /srv"} {
+		for _, bad := range []string{" down", "-v", "--volumes", "volume", "prune -a", "system prune", "rm -rf -- /srv"} {
 			if strings.Contains(line, bad) {
 				t.Errorf("command may lose data (%q): %s", bad, line)
 			}

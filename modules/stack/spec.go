@@ -76,6 +76,9 @@ type Spec struct {
 	Save        SaveFunc
 	// ForceRecreate recreates the stack even when nothing changed.
 	ForceRecreate bool
+	// PruneImages removes dangling images (`docker image prune -f`, never volumes) after a
+	// successful deploy.
+	PruneImages   bool
 	HealthTimeout time.Duration
 	Compose       Compose
 	// Replica is this host's replica number of the stack (1-based), set as a label.
