@@ -1,0 +1,178 @@
+package balancer
+
+import (
+	"flag"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+func edge() Config {
+	return Config{
+		Name: "edge",
+		Frontends: []Frontend{
+			{Name: "postgres", Bind: "10.0.0.5:5432", Mode: TCP, Backend: "db_pg"},
+			{Name: "https", Bind: ":8443", Backend: "directory_http"},
+			{Name: "api", Bind: "*:8080", Mode: HTTP, Backend: "api_http"},
+		},
+		Backends: []Backend{
+			{Name: "directory_http", Check: &HTTPCheck{Path: "/healthz?full=1", Host: "directory.example.net", Status: 200}, Servers: []Server{
+				{Name: "directory-10", Address: "10.1.0.20", Port: 20010},
+				{Name: "directory-2", Address: "10.1.0.12", Port: 20000, Weight: 50},
+				{Name: "directory-1", Address: "localhost", Port: 20000, Drain: true},
+			}},
+			{Name: "api_http", Check: &HTTPCheck{}, Servers: []Server{{Name: "api-0", Address: "fd00::11", Port: 20001}}},
+			{Name: "db_pg", Mode: TCP},
+		},
+	}
+}
+
+// minimal is a frontend to a stack that has no replica yet.
+func minimal() Config {
+	return Config{
+		Frontends: []Frontend{{Name: "web", Bind: ":80", Backend: "web_http"}},
+		Backends:  []Backend{{Name: "web_http"}},
+	}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -update creates it)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("%s differs from the golden file\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func TestRenderGolden(t *testing.T) {
+	for name, cfg := range map[string]Config{"edge.golden": edge(), "minimal.golden": minimal()} {
+		t.Run(name, func(t *testing.T) {
+			got, err := Render(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, name, got)
+			haproxyCheck(t, got)
+		})
+	}
+}
+
+// haproxyCheck runs `haproxy -c` on the rendered file when haproxy is installed; the
+// integration tests run it on a real balancer host regardless.
+func haproxyCheck(t *testing.T, cfg []byte) {
+	t.Helper()
+	bin, err := exec.LookPath("haproxy")
+	if err != nil {
+		t.Log("haproxy not installed: configuration not checked by haproxy -c")
+		return
+	}
+	// Drop what needs root or a system layout (user, chroot, socket directory).
+	var lines []string
+	for _, l := range strings.Split(string(cfg), "\n") {
+		f := strings.Fields(l)
+		if len(f) > 0 && (f[0] == "user" || f[0] == "group" || f[0] == "chroot" || (f[0] == "stats" && f[1] == "socket")) {
+			continue
+		}
+		lines = append(lines, l)
+	}
+	path := filepath.Join(t.TempDir(), "haproxy.cfg")
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-c", "-f", path).CombinedOutput()
+	if err != nil || strings.Contains(string(out), "WARNING") {
+		t.Errorf("haproxy -c: %v\n%s", err, out)
+	}
+}
+
+func TestRenderDeterministic(t *testing.T) {
+	want, err := Render(edge())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewSource(1))
+	for range 50 {
+		cfg := edge()
+		rng.Shuffle(len(cfg.Frontends), func(i, j int) { cfg.Frontends[i], cfg.Frontends[j] = cfg.Frontends[j], cfg.Frontends[i] })
+		rng.Shuffle(len(cfg.Backends), func(i, j int) { cfg.Backends[i], cfg.Backends[j] = cfg.Backends[j], cfg.Backends[i] })
+		for _, b := range cfg.Backends {
+			rng.Shuffle(len(b.Servers), func(i, j int) { b.Servers[i], b.Servers[j] = b.Servers[j], b.Servers[i] })
+		}
+		if got, _ := Render(cfg); string(got) != string(want) {
+			t.Fatalf("another input order, another output:\n%s", got)
+		}
+	}
+}
+
+func TestRenderRejectsInjection(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(*Config)
+		want   string
+	}{
+		{"newline in server name", func(c *Config) { c.Backends[0].Servers[0].Name = "x\n    server evil 1.2.3.4:80" }, `server "x\n    server evil 1.2.3.4:80": names may hold`},
+		{"comment in backend name", func(c *Config) { c.Backends[2].Name = "db#x"; c.Frontends[0].Backend = "db#x" }, `backend "db#x": names may hold`},
+		{"space in address", func(c *Config) { c.Backends[0].Servers[0].Address = "10.0.0.1 backup" }, `address "10.0.0.1 backup" is not an IP address`},
+		{"path with space", func(c *Config) { c.Backends[0].Check.Path = "/ HTTP/1.0" }, `health check path "/ HTTP/1.0" must start with /`},
+		{"path with variable", func(c *Config) { c.Backends[0].Check.Path = "/${HOME}" }, `health check path "/${HOME}"`},
+		{"host with newline", func(c *Config) { c.Backends[0].Check.Host = "a\nb" }, `health check host "a\nb"`},
+		{"lowercase method", func(c *Config) { c.Backends[0].Check.Method = "get x" }, `method "get x"`},
+		{"bind option", func(c *Config) { c.Frontends[1].Bind = ":443 ssl crt /x" }, `bind ":443 ssl crt /x": port must be`},
+		{"bind no port", func(c *Config) { c.Frontends[1].Bind = "10.0.0.1" }, `must be [ADDRESS]:PORT`},
+		{"balancer name", func(c *Config) { c.Name = "edge\nglobal" }, `balancer "edge\nglobal": names may hold`},
+		{"unknown backend", func(c *Config) { c.Frontends[1].Backend = "nope" }, `frontend "https": backend "nope" is not defined`},
+		{"duplicate bind", func(c *Config) { c.Frontends[1].Bind = "*:8080" }, `frontends "api" and "https" both bind "*:8080"`},
+		{"duplicate backend", func(c *Config) { c.Backends[2].Name = "api_http"; c.Frontends[0].Backend = "api_http" }, `backend "api_http" is defined twice`},
+		{"duplicate server", func(c *Config) { c.Backends[0].Servers[1].Name = "directory-10" }, `server "directory-10" is listed twice`},
+		{"port", func(c *Config) { c.Backends[0].Servers[1].Port = 0 }, `port 0 is not within 1-65535`},
+		{"weight", func(c *Config) { c.Backends[0].Servers[1].Weight = 300 }, `weight 300`},
+		{"mode", func(c *Config) { c.Frontends[0].Mode = "udp" }, `mode "udp" is not http or tcp`},
+		{"no frontend", func(c *Config) { c.Frontends = nil }, `no frontend`},
+		{"status", func(c *Config) { c.Backends[0].Check.Status = 99 }, `status 99`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := edge()
+			tc.change(&cfg)
+			out, err := Render(cfg)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Render = %v, want an error containing %q\n%s", err, tc.want, out)
+			}
+		})
+	}
+}
+
+func TestNaturalLess(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{"web-2", "web-10", true}, {"web-10", "web-2", false}, {"web-1", "web-1", false},
+		{"a-01", "a-1", true}, {"a-1", "a-01", false}, {"api-0", "web-0", true}, {"web", "web-0", true},
+	} {
+		if got := naturalLess(tc.a, tc.b); got != tc.want {
+			t.Errorf("naturalLess(%q, %q) = %v", tc.a, tc.b, got)
+		}
+	}
+}
+
+func TestNames(t *testing.T) {
+	if got := BackendName("directory", "http"); got != "directory_http" {
+		t.Error(got)
+	}
+	if got := ServerName("directory", 3); got != "directory-3" {
+		t.Error(got)
+	}
+}
