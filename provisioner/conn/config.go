@@ -245,3 +245,29 @@ func (r *Resolver) expand(p string) string {
 	}
 	return p
 }
+
+// ResolveName resolves an inventory host by name or, for a name the inventory lacks (a
+// bastion, say), an ssh_config alias or address with the inventory's default SSH settings.
+func (r *Resolver) ResolveName(name string) (*Config, error) {
+	if r.Inventory != nil {
+		if h := r.Inventory.Host(name); h != nil {
+			return r.Resolve(h)
+		}
+	}
+	var s inventory.SSH
+	if r.Inventory != nil {
+		s = r.Inventory.Defaults.SSH
+		s.Jump = ""
+	}
+	user, host, port, err := parseHop(name)
+	if err != nil {
+		return nil, fmt.Errorf("host %q: %w", name, err)
+	}
+	if user != "" {
+		s.User = user
+	}
+	if port != 0 {
+		s.Port = port
+	}
+	return r.resolve(host, host, s, map[string]bool{host: true})
+}

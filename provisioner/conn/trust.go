@@ -98,3 +98,15 @@ func writeFileAtomic(file string, data []byte, mode os.FileMode) error {
 	}
 	return nil
 }
+
+// CheckKnown checks key against the host's known_hosts without connecting: nil when it is
+// the key on file, else an *UnknownHostKeyError or a *ChangedHostKeyError.
+func CheckKnown(c *Config, key ssh.PublicKey) error {
+	cfg := c.withDefaults()
+	cfg.AcceptNew = false
+	hk, err := newHostKeys(&cfg)
+	if err != nil {
+		return err
+	}
+	return hk.check(cfg.Addr(), &net.TCPAddr{IP: net.IPv4zero}, key)
+}

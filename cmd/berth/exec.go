@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/berth-dev/berth/modules"
+	"github.com/berth-dev/berth/provisioner"
+)
+
+func init() {
+	register(&command{
+		name:    "exec",
+		summary: "run an ad-hoc command on selected hosts",
+		usage:   "[DIR] -l SELECTOR [-p N] [--no-become] [--json] -- CMD...",
+		run:     runExec,
+	})
+}
+
+// execEvent is one line of `berth exec --json` output.
+type execEvent struct {
+	Host   string `json:"host"`
+	Stream string `json:"stream,omitempty"` // stdout or stderr
+	Line   string `json:"line,omitempty"`
+	Exit   *int   `json:"exit,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+func runExec(e *env, args []string) int {
+	fs := newFlags(e, "exec")
+	f := addInventoryFlags(fs)
+	cf := addConnectFlags(fs)
+	noBecome := fs.Bool("no-become", false, "run as the SSH user, without sudo")
+	dir, argv, ok := execArgs(e, fs, args)
+	if !ok || !f.check(e) {
+		return exitError
+	}
+	if f.limit == "" {
+		fmt.Fprintln(e.stderr, "error: exec needs -l SELECTOR\nhint: use -l '*' to run on every host")
+		return exitError
+	}
+	inv, names, ok := selectHosts(e, dir, f)
+	if !ok {
+		return exitError
+	}
+	r, err := newResolver(e, inv)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "error: %v\n", err)
+		return exitError
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cf.timeout)
+	defer cancel()
+	out := &execOutput{e: e, json: f.json}
+	outcomes := provisioner.EachHost(ctx, names, cf.parallel, func(ctx context.Context, name string) error {
+		c, err := dialHost(ctx, r, inv.Host(name))
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		res, err := c.Run(ctx, modules.Command{Argv: argv, NoBecome: *noBecome,
+			Stream: func(stream, line string) { out.line(name, stream, line) }})
+		if err != nil {
+			return err
+		}
+		out.exit(name, res.ExitCode)
+		if res.ExitCode != 0 {
+			return fmt.Errorf("exit status %d", res.ExitCode)
+		}
+		return nil
+	})
+	return out.summary(outcomes)
+}
+
+// execArgs splits "[DIR] [flags] -- CMD...": everything after the first "--" is the command,
+// taken verbatim (its own flags are not berth's).
+func execArgs(e *env, fs *flag.FlagSet, args []string) (string, []string, bool) {
+	i := slices.Index(args, "--")
+	if i < 0 || i == len(args)-1 {
+		fmt.Fprintln(e.stderr, "error: exec needs a command after --\nhint: berth exec -l web-1 -- uptime")
+		return "", nil, false
+	}
+	pos, err := parseArgs(fs, args[:i])
+	if err != nil {
+		return "", nil, false
+	}
+	dir, ok := oneDir(e, "exec", pos)
+	return dir, args[i+1:], ok
+}
+
+// execOutput prints per-host lines as they arrive ("host | line") and the summary.
+type execOutput struct {
+	mu   sync.Mutex
+	e    *env
+	json bool
+}
+
+func (o *execOutput) line(host, stream, line string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.json {
+		json.NewEncoder(o.e.stdout).Encode(execEvent{Host: host, Stream: stream, Line: line})
+		return
+	}
+	w := o.e.stdout
+	if stream == "stderr" {
+		w = o.e.stderr
+	}
+	fmt.Fprintf(w, "%s | %s\n", host, line)
+}
+
+func (o *execOutput) exit(host string, code int) {
+	if o.json {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		json.NewEncoder(o.e.stdout).Encode(execEvent{Host: host, Exit: &code})
+	}
+}
+
+func (o *execOutput) summary(outcomes []provisioner.HostOutcome) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, oc := range outcomes {
+		switch {
+		case oc.Err == nil:
+			fmt.Fprintf(o.e.stderr, "%s: ok\n", oc.Host)
+		case o.json:
+			json.NewEncoder(o.e.stdout).Encode(execEvent{Host: oc.Host, Error: oc.Err.Error()})
+			fmt.Fprintf(o.e.stderr, "%s: %v\n", oc.Host, oc.Err)
+		default:
+			hostError(o.e, oc.Host, oc.Err)
+		}
+	}
+	s, failed := provisioner.FleetSummary(outcomes)
+	fmt.Fprintln(o.e.stderr, s)
+	if failed > 0 {
+		return exitError
+	}
+	return exitOK
+}
