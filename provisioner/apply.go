@@ -66,7 +66,11 @@ func (e *Engine) Apply(ctx context.Context, s *Session) Summary {
 	})
 	var sum Summary
 	for _, n := range names {
-		sum.Hosts = append(sum.Hosts, results[n])
+		r, ok := results[n]
+		if !ok {
+			r = HostResult{Host: n, Outcome: OutcomeSkipped, Planned: len(s.hosts[n].plan.Changes), Error: "run cancelled before this host started"}
+		}
+		sum.Hosts = append(sum.Hosts, r)
 	}
 	e.Events.emit(Event{Type: EventApplyFinished, Message: fmt.Sprintf("%d hosts, %d failed", len(names), sum.Failed())})
 	return sum
@@ -101,6 +105,11 @@ func (e *Engine) applyHost(ctx context.Context, hs *hostSession) HostResult {
 		byAddr[res.Address()] = res
 	}
 	for _, c := range p.Changes {
+		if e.Stopping != nil && e.Stopping() {
+			r.Outcome, r.Failed, r.Error = OutcomeFailed, c.Address, "stopped by request before this change"
+			e.Events.emit(Event{Type: EventHostFailed, Host: p.Host, Address: c.Address, Error: r.Error})
+			return r
+		}
 		if err := ctx.Err(); err != nil {
 			r.Outcome, r.Failed, r.Error = OutcomeFailed, c.Address, "stopped: "+err.Error()
 			e.Events.emit(Event{Type: EventHostFailed, Host: p.Host, Address: c.Address, Error: r.Error})

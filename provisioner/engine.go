@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/berth-dev/berth/inventory"
 	"github.com/berth-dev/berth/modules"
+	"github.com/berth-dev/berth/provisioner/facts"
+	"github.com/berth-dev/berth/provisioner/hostlock"
 )
 
 // Conn is a connected host.
@@ -21,35 +22,23 @@ type Conn interface {
 // Dialer connects to one inventory host.
 type Dialer func(ctx context.Context, h *inventory.Host) (Conn, error)
 
-// Facts are the host facts the engine needs to build resources (the full set lives in
-// provisioner/facts and is shown by `berth facts`).
-type Facts struct {
-	Distro         string // os-release ID
-	Codename       string
-	Arch           string // dpkg architecture
-	Compose        string // "v2", "v1" or "" when absent
-	ListeningPorts []int
-}
-
-// FactsFunc gathers facts from a connected host in one round trip.
-type FactsFunc func(ctx context.Context, h modules.Host) (Facts, error)
-
 // Builder returns the resources of one host, in apply order.
-type Builder func(inv *inventory.Inventory, h *inventory.Host, f Facts) []modules.Resource
+type Builder func(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts) []modules.Resource
 
 // Engine plans and applies. Its zero value is not usable; fill every field but Events.
 type Engine struct {
 	Inventory *inventory.Inventory
 	Dial      Dialer
-	Facts     FactsFunc
 	Build     Builder
 	// Parallel bounds how many hosts are worked on at once (default 10).
 	Parallel int
 	Events   Sink
 	// Lock, when set, is called before apply on each host and returns the release function.
 	Lock func(ctx context.Context, h Conn) (release func(), err error)
-	// Busy, when set, is called by read-only runs to report a held apply lock ("" when free).
-	Busy func(ctx context.Context, h Conn) (string, error)
+	// Stopping, when set, is checked between changes: once it returns true, hosts finish the
+	// change they are in and stop (a first Ctrl-C), while cancelling the context aborts
+	// commands in flight (a second one).
+	Stopping func() bool
 }
 
 // Session holds the connections and resources behind a plan, so apply can run right after
@@ -63,7 +52,9 @@ type hostSession struct {
 	inv       *inventory.Host
 	conn      Conn
 	resources []modules.Resource
+	facts     *facts.Facts
 	plan      *HostPlan
+	started   bool
 }
 
 // Close closes every connection of the session.
@@ -79,7 +70,7 @@ func (s *Session) Close() {
 // cannot be reached get an Error in their HostPlan; the others are planned regardless.
 func (e *Engine) Plan(ctx context.Context, names []string, readOnly bool) *Session {
 	sess := &Session{
-		Plan:  &Plan{Version: PlanVersion, InventoryHash: e.Inventory.Hash, CreatedAt: time.Now().UTC()},
+		Plan:  &Plan{Version: PlanVersion, Inventory: e.Inventory.Dir, InventoryHash: e.Inventory.Hash, CreatedAt: time.Now().UTC()},
 		hosts: map[string]*hostSession{},
 	}
 	sort.Strings(names)
@@ -90,12 +81,22 @@ func (e *Engine) Plan(ctx context.Context, names []string, readOnly bool) *Sessi
 	}
 	e.each(ctx, names, func(ctx context.Context, name string) {
 		hs := sess.hosts[name]
+		hs.started = true
 		if err := e.planHost(ctx, hs, readOnly); err != nil {
 			hs.plan.Error = err.Error()
+			var h interface{ Hint() string }
+			if errors.As(err, &h) {
+				hs.plan.Hint = h.Hint()
+			}
 			hs.plan.Changes = []modules.Change{}
 			e.Events.emit(Event{Type: EventHostFailed, Host: name, Error: err.Error()})
 		}
 	})
+	for _, hs := range sess.hosts {
+		if !hs.started {
+			hs.plan.Error = "not observed: the run was cancelled first"
+		}
+	}
 	e.Events.emit(Event{Type: EventPlanned, Message: summaryLine(sess.Plan)})
 	return sess
 }
@@ -113,20 +114,18 @@ func (e *Engine) planHost(ctx context.Context, hs *hostSession, readOnly bool) e
 	}
 	hs.conn = c
 	e.Events.emit(Event{Type: EventConnected, Host: name, Seconds: since(start)})
-	if readOnly && e.Busy != nil {
-		holder, err := e.Busy(ctx, c)
-		if err != nil {
-			return fmt.Errorf("check the apply lock: %w", err)
-		}
-		if holder != "" {
-			hs.plan.Busy = holder
-		}
-	}
-	f, err := e.Facts(ctx, c)
+	f, holder, err := firstLook(ctx, c, readOnly)
 	if err != nil {
-		return fmt.Errorf("gather facts: %w", err)
+		return err
 	}
+	if holder != nil {
+		hs.plan.Busy = "locked by " + holder.String()
+	}
+	hs.facts = f
 	hs.resources = e.Build(e.Inventory, hs.inv, f)
+	for _, r := range hs.resources {
+		hs.plan.Resources = append(hs.plan.Resources, r.Address())
+	}
 	changes, err := Observe(ctx, c, hs.resources)
 	if err != nil {
 		return err
@@ -134,6 +133,25 @@ func (e *Engine) planHost(ctx context.Context, hs *hostSession, readOnly bool) e
 	hs.plan.Changes = changes
 	e.Events.emit(Event{Type: EventObserved, Host: name, Message: fmt.Sprintf("%d changes", len(changes)), Seconds: since(start)})
 	return nil
+}
+
+// firstLook is the first round trip to a host: its facts and, for read-only runs, whether an
+// apply holds its lock. Resources are built from the facts, so this cannot merge with the
+// resources' own batch; two round trips per host in all.
+func firstLook(ctx context.Context, h modules.Host, readOnly bool) (*facts.Facts, *hostlock.Holder, error) {
+	probes := facts.Probes()
+	n := len(probes)
+	if readOnly {
+		probes = append(probes, hostlock.StatusProbes("")...)
+	}
+	res, err := h.Observe(ctx, probes)
+	if err != nil {
+		return nil, nil, fmt.Errorf("gather facts: %w", err)
+	}
+	if len(res) != len(probes) {
+		return nil, nil, fmt.Errorf("gather facts: %d results for %d probes", len(res), len(probes))
+	}
+	return facts.FromResults(h.Name(), res[:n]), hostlock.StatusFrom(res[n:]), nil
 }
 
 // Observe runs every resource's probes in one batch and diffs them. Changes come out in
@@ -203,24 +221,12 @@ func notify(host string, dep modules.Dependent, own []modules.Change, changed ma
 	return append(out, dep.Notify(host, why))
 }
 
-// each runs fn for every name with at most e.Parallel at once.
+// each runs fn for every name with at most e.Parallel at once (see EachHost).
 func (e *Engine) each(ctx context.Context, names []string, fn func(context.Context, string)) {
-	n := e.Parallel
-	if n <= 0 {
-		n = 10
-	}
-	sem := make(chan struct{}, n)
-	var wg sync.WaitGroup
-	for _, name := range names {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			fn(ctx, name)
-		}()
-	}
-	wg.Wait()
+	EachHost(ctx, names, e.Parallel, func(ctx context.Context, name string) error {
+		fn(ctx, name)
+		return nil
+	})
 }
 
 func since(t time.Time) float64 { return time.Since(t).Round(time.Millisecond).Seconds() }

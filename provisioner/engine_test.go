@@ -123,9 +123,6 @@ func testEngine(inv *inventory.Inventory, fakes map[string]*debianHost) *Engine 
 			}
 			return nil, errors.New("dial " + h.Name + ": connection refused")
 		},
-		Facts: func(context.Context, modules.Host) (Facts, error) {
-			return Facts{Distro: "debian", Codename: "bookworm", Arch: "amd64"}, nil
-		},
 		Build: HostLayer,
 	}
 }
@@ -214,5 +211,22 @@ func TestDependentRestartOnlyWhenDependencyChanged(t *testing.T) {
 	}
 	if n := e.Plan(ctx, []string{"a"}, false).Plan.Count().Total(); n != 0 {
 		t.Fatalf("second plan: %d changes", n)
+	}
+}
+
+func TestReadOnlyPlanReportsBusyInTwoRoundTrips(t *testing.T) {
+	f := newDebianHost("a")
+	f.Files["/var/lib/berth/lock"] = &hosttest.File{Dir: true, Mode: 0o700}
+	f.SetFile("/var/lib/berth/lock/holder.json", `{"who":"ops@laptop","pid":42,"command":"berth apply","since":"2026-11-22T01:00:00Z","token":"abc"}`, 0o600)
+	e := testEngine(testInventory("a"), map[string]*debianHost{"a": f})
+	p := e.Plan(context.Background(), []string{"a"}, true).Plan
+	if hp := p.Host("a"); !strings.Contains(hp.Busy, "ops@laptop") || hp.Error != "" {
+		t.Fatalf("busy = %q, error = %q", hp.Busy, hp.Error)
+	}
+	if f.Observed != 2 {
+		t.Fatalf("observation took %d round trips, want 2", f.Observed)
+	}
+	if f.Ran != nil {
+		t.Fatalf("a read-only plan ran commands: %q", f.Ran)
 	}
 }

@@ -15,7 +15,9 @@ const PlanVersion = 1
 // Plan is what apply would change, per host. It is data: it can be printed, saved, loaded
 // and compared; it holds no connection and no secret.
 type Plan struct {
-	Version       int         `json:"version"`
+	Version int `json:"version"`
+	// Inventory is the inventory directory the plan was made from (absolute).
+	Inventory     string      `json:"inventory"`
 	InventoryHash string      `json:"inventory_hash"`
 	CreatedAt     time.Time   `json:"created_at"`
 	Hosts         []*HostPlan `json:"hosts"`
@@ -25,8 +27,13 @@ type Plan struct {
 type HostPlan struct {
 	Host    string           `json:"host"`
 	Changes []modules.Change `json:"changes"`
+	// Resources lists every resource observed on the host, changed or not (for reports
+	// such as JUnit, where each resource is a test case).
+	Resources []string `json:"resources"`
 	// Error is set when the host could not be reached or observed; it has no changes then.
 	Error string `json:"error,omitempty"`
+	// Hint says what to do about Error, when berth knows (e.g. how to trust a host key).
+	Hint string `json:"hint,omitempty"`
 	// Busy describes the apply lock holder when a read-only run found the host locked.
 	Busy string `json:"busy,omitempty"`
 	// RoundTrips counts requests to the host after the connection was up (for --stats).

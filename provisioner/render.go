@@ -13,6 +13,9 @@ func Render(w io.Writer, p *Plan) {
 		switch {
 		case h.Error != "":
 			fmt.Fprintf(w, "%s: error: %s\n", h.Host, h.Error)
+			if h.Hint != "" {
+				fmt.Fprintf(w, "  hint: %s\n", h.Hint)
+			}
 			continue
 		case len(h.Changes) == 0 && h.Busy == "":
 			fmt.Fprintf(w, "%s: no changes\n", h.Host)

@@ -11,12 +11,13 @@ import (
 	"github.com/berth-dev/berth/modules/file"
 	"github.com/berth-dev/berth/modules/service"
 	"github.com/berth-dev/berth/modules/syslog"
+	"github.com/berth-dev/berth/provisioner/facts"
 )
 
 // HostLayer returns a host's host-layer resources in apply order: the user's packages,
 // directories and files first (they may be what services and Docker need), then Docker,
 // syslog, and the user's services last so that they restart after their files change.
-func HostLayer(inv *inventory.Inventory, h *inventory.Host, f Facts) []modules.Resource {
+func HostLayer(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts) []modules.Resource {
 	var rs []modules.Resource
 	for i, p := range h.Packages {
 		rs = append(rs, apt.New(apt.Spec{Name: packageName(i, p), Names: p.Names, Absent: p.State == "absent"}))
@@ -31,7 +32,7 @@ func HostLayer(inv *inventory.Inventory, h *inventory.Host, f Facts) []modules.R
 		rs = append(rs, docker.Resources(docker.Spec{
 			Source:   d.Source,
 			Daemon:   DaemonSettings(d, h.Syslog),
-			Platform: docker.Platform{Distro: f.Distro, Codename: f.Codename, Arch: f.Arch},
+			Platform: docker.Platform{Distro: f.OS.ID, Codename: f.OS.Codename, Arch: f.DebArch()},
 		})...)
 	}
 	if s := h.Syslog; s != nil {

@@ -29,13 +29,13 @@ type progress struct {
 	fail  map[string]bool
 }
 
-func newProgress(e *env, jsonOut bool) *progress {
+func newProgress(e *env, jsonOut, plain bool) *progress {
 	p := &progress{w: e.stderr, hosts: map[string]string{}, done: map[string]bool{}, fail: map[string]bool{}}
 	if jsonOut {
 		p.json = json.NewEncoder(e.stdout)
 		return p
 	}
-	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && e.getenv("TERM") != "dumb" && e.getenv("NO_COLOR") == "" {
+	if f, ok := e.stderr.(*os.File); ok && !plain && term.IsTerminal(int(f.Fd())) && e.getenv("TERM") != "dumb" && e.getenv("NO_COLOR") == "" {
 		p.live = true
 	}
 	return p

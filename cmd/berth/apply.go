@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/berth-dev/berth/provisioner"
+	"golang.org/x/term"
+)
+
+func init() {
+	register(&command{
+		name:    "apply",
+		summary: "plan, confirm and change the hosts",
+		usage:   "[DIR|PLANFILE] [--yes] [-l SELECTOR] [-p N] [--lock-timeout D] [--json]",
+		run:     runApply,
+	})
+}
+
+func runApply(e *env, args []string) int {
+	fs := newFlags(e, "apply")
+	f := addEngineFlags(fs)
+	yes := fs.Bool("yes", false, "apply without asking for confirmation")
+	pos, err := parseArgs(fs, args)
+	if err != nil || len(pos) > 1 || !f.inv.check(e) {
+		return exitError
+	}
+	arg := dirArg(pos)
+	var saved *provisioner.Plan
+	if st, err := os.Stat(arg); err == nil && st.Mode().IsRegular() {
+		if saved, err = provisioner.LoadPlan(arg); err != nil {
+			fmt.Fprintf(e.stderr, "error: %v\n", err)
+			return exitError
+		}
+		arg = saved.Inventory
+		if f.inv.limit == "" {
+			f.inv.limit = strings.Join(savedHosts(saved), ",")
+		}
+	}
+	run, code := makePlan(e, arg, f, "berth apply", false)
+	if run == nil {
+		return code
+	}
+	defer run.Close()
+	if saved != nil {
+		// What was reviewed is what runs, or nothing runs.
+		if same, why := provisioner.SameChanges(saved, run.Plan); !same {
+			fmt.Fprintf(e.stderr, "error: the saved plan is stale: %s\nhint: run 'berth plan -out FILE' again and review it\n", why)
+			return exitError
+		}
+	}
+	c := run.Plan.Count()
+	if c.Total() == 0 {
+		if c.Failed > 0 {
+			return exitError
+		}
+		return exitOK
+	}
+	if saved == nil && !*yes && !confirm(e, c) {
+		return exitError
+	}
+	sum := run.eng.Apply(run.ctx, run.Session)
+	run.prog.finish()
+	printSummary(e, f.inv.json, sum)
+	if f.stats {
+		run.stats.print(e)
+	}
+	if sum.Failed() > 0 || c.Failed > 0 {
+		return exitError
+	}
+	return exitOK
+}
+
+func savedHosts(p *provisioner.Plan) []string {
+	var hs []string
+	for _, h := range p.Hosts {
+		hs = append(hs, h.Host)
+	}
+	return hs
+}
+
+// confirm asks on the terminal; without one it refuses, since nobody reviewed the plan.
+func confirm(e *env, c provisioner.Counts) bool {
+	in, ok := e.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(in.Fd())) {
+		fmt.Fprintln(e.stderr, "error: apply needs confirmation and standard input is not a terminal\nhint: review the plan above, then run again with --yes (or save it with 'berth plan -out FILE' and 'berth apply FILE')")
+		return false
+	}
+	fmt.Fprintf(e.stderr, "\nApply %d changes on %d hosts? Only 'yes' is accepted: ", c.Total(), c.HostsChanged)
+	line, _ := bufio.NewReader(in).ReadString('\n')
+	if strings.TrimSpace(line) != "yes" {
+		fmt.Fprintln(e.stderr, "apply cancelled, nothing was changed")
+		return false
+	}
+	return true
+}
+
+func printSummary(e *env, jsonOut bool, sum provisioner.Summary) {
+	if jsonOut {
+		json.NewEncoder(e.stdout).Encode(struct {
+			Type    string              `json:"type"`
+			Summary provisioner.Summary `json:"summary"`
+		}{"summary", sum})
+		return
+	}
+	fmt.Fprintln(e.stdout, "\nSummary:")
+	for _, h := range sum.Hosts {
+		line := fmt.Sprintf("  %-16s %-9s %d/%d changes applied", h.Host, h.Outcome, h.Applied, h.Planned)
+		if h.Failed != "" {
+			line += " (failed at " + h.Failed + ")"
+		}
+		fmt.Fprintln(e.stdout, line)
+		if h.Error != "" {
+			fmt.Fprintf(e.stdout, "  %-16s %s\n", "", oneLineErr(h.Error))
+		}
+	}
+	if n := sum.Failed(); n > 0 {
+		fmt.Fprintf(e.stdout, "%d of %d hosts did not finish; run 'berth apply' again once they are fixed: it converges from where they stopped.\n", n, len(sum.Hosts))
+	}
+}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"maps"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/berth-dev/berth/inventory"
+	"github.com/berth-dev/berth/provisioner"
+	"github.com/berth-dev/berth/provisioner/conn"
+	"github.com/berth-dev/berth/provisioner/hostlock"
+)
+
+// engineFlags are shared by plan, apply and drift.
+type engineFlags struct {
+	inv         *inventoryFlags
+	parallel    int
+	stats       bool
+	lockTimeout time.Duration
+	timeout     time.Duration
+	noColor     bool
+}
+
+func addEngineFlags(fs *flag.FlagSet) *engineFlags {
+	f := &engineFlags{inv: addInventoryFlags(fs)}
+	fs.IntVar(&f.parallel, "p", 10, "work on at most N hosts at once")
+	fs.IntVar(&f.parallel, "parallel", 10, "same as -p")
+	fs.BoolVar(&f.stats, "stats", false, "print round trips and connection time per host")
+	fs.DurationVar(&f.lockTimeout, "lock-timeout", 0, "wait this long for a host lock held by another berth (default: fail at once)")
+	fs.DurationVar(&f.timeout, "timeout", time.Hour, "bound on the whole run")
+	fs.BoolVar(&f.noColor, "no-color", false, "plain progress lines, no live terminal view")
+	return f
+}
+
+// statsConn remembers connections so --stats can report their cost.
+type statsConn struct {
+	mu    sync.Mutex
+	conns map[string]*conn.SSH
+}
+
+// newEngine wires the engine to the SSH transport and the host lock.
+func newEngine(e *env, inv *inventory.Inventory, f *engineFlags, p *progress, command string) (*provisioner.Engine, *statsConn, error) {
+	home, _ := os.UserHomeDir()
+	res, err := conn.NewResolver(inv, home, e.getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	sc := &statsConn{conns: map[string]*conn.SSH{}}
+	eng := &provisioner.Engine{
+		Inventory: inv,
+		Parallel:  f.parallel,
+		Events:    p.sink,
+		Build:     provisioner.HostLayer,
+		Dial: func(ctx context.Context, h *inventory.Host) (provisioner.Conn, error) {
+			cfg, err := res.Resolve(h)
+			if err != nil {
+				return nil, err
+			}
+			c, err := conn.Dial(ctx, cfg)
+			if err != nil {
+				return nil, err
+			}
+			sc.mu.Lock()
+			sc.conns[h.Name] = c
+			sc.mu.Unlock()
+			return c, nil
+		},
+		Lock: func(ctx context.Context, c provisioner.Conn) (func(), error) {
+			l, err := hostlock.Acquire(ctx, c, hostlock.Options{Timeout: f.lockTimeout, Command: command})
+			if err != nil {
+				return nil, err
+			}
+			return func() { l.Release(context.WithoutCancel(ctx)) }, nil
+		},
+	}
+	return eng, sc, nil
+}
+
+// print writes one line per host with what its connection cost.
+func (s *statsConn) print(e *env) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range slices.Sorted(maps.Keys(s.conns)) {
+		st := s.conns[n].Stats()
+		fmt.Fprintf(e.stderr, "stats: %s: connect %s, %d round trips, %d bytes sent\n", n, st.Connect.Round(time.Millisecond), st.RoundTrips, st.BytesOut)
+	}
+}
+
+// interruptible returns a context for a run: the first Ctrl-C (or SIGTERM) asks hosts to
+// stop after the change they are in, which never leaves a package half-installed; a second
+// one cancels commands in flight.
+func interruptible(e *env, timeout time.Duration) (ctx context.Context, stopping func() bool, done func()) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	var stop atomic.Bool
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		for range sig {
+			if stop.Swap(true) {
+				fmt.Fprintln(e.stderr, "berth: aborting commands in flight")
+				cancel()
+				return
+			}
+			fmt.Fprintln(e.stderr, "berth: stopping after the current change on each host (interrupt again to abort now)")
+		}
+	}()
+	return ctx, stop.Load, func() { signal.Stop(sig); cancel() }
+}
+
+// hostErrors prints the hosts that could not be planned, with hints, to stderr.
+func hostErrors(e *env, p *provisioner.Plan) int {
+	n := 0
+	for _, h := range p.Hosts {
+		if h.Error == "" {
+			continue
+		}
+		n++
+		fmt.Fprintf(e.stderr, "error: %s: %s\n", h.Host, h.Error)
+		if h.Hint != "" {
+			fmt.Fprintf(e.stderr, "hint: %s\n", h.Hint)
+		}
+	}
+	return n
+}
+
+func oneLineErr(s string) string { return strings.ReplaceAll(s, "\n", " ") }

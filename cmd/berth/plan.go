@@ -1,0 +1,98 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/berth-dev/berth/provisioner"
+)
+
+func init() {
+	register(&command{
+		name:    "plan",
+		summary: "connect, observe and show what apply would change",
+		usage:   "[DIR] [-l SELECTOR] [-out FILE] [--json] [-p N] [--stats]",
+		run:     runPlan,
+	})
+}
+
+// runPlan exits 0 when nothing would change, 2 when something would, 1 on errors (a host
+// that could not be observed is an error: its plan is unknown).
+func runPlan(e *env, args []string) int {
+	fs := newFlags(e, "plan")
+	f := addEngineFlags(fs)
+	out := fs.String("out", "", "save the plan to FILE for a later 'berth apply FILE'")
+	pos, err := parseArgs(fs, args)
+	if err != nil || len(pos) > 1 || !f.inv.check(e) {
+		return exitError
+	}
+	sess, code := makePlan(e, dirArg(pos), f, "berth plan", false)
+	if sess == nil {
+		return code
+	}
+	defer sess.Close()
+	if *out != "" {
+		if err := sess.Plan.Save(*out); err != nil {
+			fmt.Fprintf(e.stderr, "error: %v\n", err)
+			return exitError
+		}
+		fmt.Fprintf(e.stderr, "plan saved to %s; apply it with: berth apply %s\n", *out, *out)
+	}
+	return planExit(sess.Plan)
+}
+
+func planExit(p *provisioner.Plan) int {
+	c := p.Count()
+	switch {
+	case c.Failed > 0:
+		return exitError
+	case c.Total() > 0:
+		return exitChanges
+	}
+	return exitOK
+}
+
+// makePlan loads the inventory, connects to the selected hosts and plans them, printing the
+// plan (text, or one JSON event with the plan under --json). It returns a nil session and
+// the exit code when it could not get that far.
+func makePlan(e *env, dir string, f *engineFlags, command string, readOnly bool) (*planRun, int) {
+	inv, ok := loadInventory(e, dir, f.inv)
+	if !ok {
+		return nil, exitError
+	}
+	names, ok := selectLimit(e, inv, f.inv)
+	if !ok {
+		return nil, exitError
+	}
+	prog := newProgress(e, f.inv.json, f.noColor)
+	eng, stats, err := newEngine(e, inv, f, prog, command)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "error: %v\n", err)
+		return nil, exitError
+	}
+	ctx, stopping, done := interruptible(e, f.timeout)
+	eng.Stopping = stopping
+	sess := eng.Plan(ctx, names, readOnly)
+	prog.finish()
+	r := &planRun{Session: sess, eng: eng, stats: stats, flags: f, env: e, prog: prog, done: done, ctx: ctx}
+	if f.stats {
+		stats.print(e)
+	}
+	if f.inv.json {
+		json.NewEncoder(e.stdout).Encode(struct {
+			Type string            `json:"type"`
+			Plan *provisioner.Plan `json:"plan"`
+		}{"plan", sess.Plan})
+	} else {
+		provisioner.Render(e.stdout, sess.Plan)
+		hostErrors(e, sess.Plan)
+	}
+	return r, exitOK
+}
+
+func dirArg(pos []string) string {
+	if len(pos) == 0 {
+		return "."
+	}
+	return pos[0]
+}
