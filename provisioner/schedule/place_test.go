@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -278,5 +279,47 @@ func TestHumanBytes(t *testing.T) {
 		if got := humanBytes(n); got != want {
 			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+func TestProblemFoldsLongLists(t *testing.T) {
+	var hosts []Host
+	var names []string
+	for i := range 30 {
+		h := host(fmt.Sprintf("h%02d", i), "a")
+		h.Drain = i < 25
+		hosts = append(hosts, h)
+		if i < 26 {
+			names = append(names, h.Name)
+		}
+	}
+	s := stack("web", 1, names...)
+	s.Resources.Memory = 9 * GiB
+	_, probs := Place(Request{Hosts: hosts, Stacks: []Stack{s}})
+	if len(probs) != 1 || len(probs[0].Hosts) != 30 {
+		t.Fatalf("got %v", probs)
+	}
+	got := probs[0].Error()
+	for _, want := range []string{"\n  h00: drained\n", "\n  h19: drained\n  ... and 6 more hosts\n  4 other hosts: not selected by place.hosts"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "h20") || strings.Count(got, "\n") != 22 {
+		t.Errorf("want the summary, 20 hosts and 2 folded lines:\n%s", got)
+	}
+}
+
+func TestProblemMovedReplicaFitsNowhere(t *testing.T) {
+	hosts := fleet()[:1]
+	cur := Assignment{Stacks: []StackPlacement{{Name: "web", Replicas: []Replica{{Index: 0, Host: "app-1", Ports: map[string]int{"http": 20000}}}}}}
+	hosts[0].Drain = true
+	a, probs := Place(Request{Hosts: hosts, Stacks: []Stack{stack("web", 1, "app-1")}, Current: cur})
+	want := "stack \"web\" replica 0 fits on no host (it must leave app-1: drained)\n  app-1: drained"
+	if len(probs) != 1 || probs[0].Error() != want {
+		t.Fatalf("got %v, want %q", probs, want)
+	}
+	if len(a.Stack("web").Replicas) != 0 {
+		t.Errorf("a replica that fits nowhere is not placed: %+v", a.Stack("web"))
 	}
 }

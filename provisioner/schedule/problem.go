@@ -30,23 +30,26 @@ const notSelected = "not selected by place.hosts"
 // maxReasons bounds the per-host lines Error prints; Hosts keeps all of them.
 const maxReasons = 20
 
-// Error renders the problem on several lines: the summary, then one line per host.
+// Error renders the problem on several lines: the summary, then one line per host (at most
+// maxReasons), hosts outside the selector folded into one line.
 func (p Problem) Error() string {
 	var b strings.Builder
 	b.WriteString(p.Summary)
 	var folded []string
-	shown := 0
+	shown, hidden := 0, 0
 	for _, r := range p.Hosts {
-		if r.Reason == notSelected {
+		switch {
+		case r.Reason == notSelected:
 			folded = append(folded, r.Host)
-			continue
+		case shown == maxReasons:
+			hidden++
+		default:
+			b.WriteString("\n  " + r.String())
+			shown++
 		}
-		if shown == maxReasons {
-			fmt.Fprintf(&b, "\n  ... and %d more hosts", countSelected(p.Hosts)-shown)
-			break
-		}
-		b.WriteString("\n  " + r.String())
-		shown++
+	}
+	if hidden > 0 {
+		fmt.Fprintf(&b, "\n  ... and %d more hosts", hidden)
 	}
 	if len(folded) == 1 {
 		b.WriteString("\n  " + folded[0] + ": " + notSelected)
@@ -54,16 +57,6 @@ func (p Problem) Error() string {
 		fmt.Fprintf(&b, "\n  %d other hosts: %s", len(folded), notSelected)
 	}
 	return b.String()
-}
-
-func countSelected(rs []HostReason) int {
-	n := 0
-	for _, r := range rs {
-		if r.Reason != notSelected {
-			n++
-		}
-	}
-	return n
 }
 
 func stackProblem(stack string, format string, args ...any) Problem {
