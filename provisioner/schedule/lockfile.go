@@ -134,7 +134,8 @@ func (lf LockFile) check() error {
 	return nil
 }
 
-// jsonPos names the line of a decoding error when the decoder reports an offset.
+// jsonPos names the line of a decoding error when the error carries an offset (an unknown
+// field does not; its message names the field).
 func jsonPos(name string, data []byte, err error) string {
 	var off int64 = -1
 	var se *json.SyntaxError

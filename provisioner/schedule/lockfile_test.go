@@ -77,7 +77,7 @@ func TestParseLockErrors(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"{\n  \"version\": 1,\n  \"stacks\": {\n    \"web\": []\n  }\n}\n", "lock.json:4: json: cannot unmarshal array"},
 		{"{\n  \"version\": 1,\n  \"stacks\": {\n    \"web\": {,\n", "lock.json:4: invalid character ','"},
-		{"{\n  \"version\": 1,\n  \"stacks\": {},\n  \"time\": 3\n}", `unknown field "time"`},
+		{"{\n  \"version\": 1,\n  \"stacks\": {},\n  \"time\": 3\n}", `lock.json: json: unknown field "time"`},
 		{`{"version": 2, "stacks": {}}`, "lock.json: version 2 is not supported"},
 		{`{"version": 1, "stacks": {"web": {"replicas": [{"index": 0, "host": "a"}, {"index": 0, "host": "b"}]}}}`, `lock.json: stack "web": replica index 0 is negative or repeated`},
 		{`{"version": 1, "stacks": {"web": {"replicas": [{"index": 0, "host": "a", "ports": {"http": 70000}}]}}}`, `port "http" is 70000`},
