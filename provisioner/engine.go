@@ -11,6 +11,8 @@ import (
 	"github.com/berth-dev/berth/modules"
 	"github.com/berth-dev/berth/provisioner/facts"
 	"github.com/berth-dev/berth/provisioner/hostlock"
+	"github.com/berth-dev/berth/provisioner/schedule"
+	"github.com/hashicorp/hcl/v2"
 )
 
 // Conn is a connected host.
@@ -23,13 +25,15 @@ type Conn interface {
 type Dialer func(ctx context.Context, h *inventory.Host) (Conn, error)
 
 // Builder returns the resources of one host, in apply order.
-type Builder func(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts) []modules.Resource
+type Builder func(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a schedule.Assignment) []modules.Resource
 
 // Engine plans and applies. Its zero value is not usable; fill every field but Events.
 type Engine struct {
 	Inventory *inventory.Inventory
 	Dial      Dialer
 	Build     Builder
+	// Current is the placement in force (from the lock file); the plan keeps what it can.
+	Current schedule.Assignment
 	// Parallel bounds how many hosts are worked on at once (default 10).
 	Parallel int
 	Events   Sink
@@ -44,7 +48,9 @@ type Engine struct {
 // Session holds the connections and resources behind a plan, so apply can run right after
 // plan without observing twice. Close it when done.
 type Session struct {
-	Plan  *Plan
+	Plan *Plan
+	// Diags are placement problems, at the stacks' source ranges.
+	Diags hcl.Diagnostics
 	hosts map[string]*hostSession
 }
 
@@ -55,6 +61,7 @@ type hostSession struct {
 	facts     *facts.Facts
 	plan      *HostPlan
 	started   bool
+	start     time.Time
 }
 
 // Close closes every connection of the session.
@@ -79,17 +86,32 @@ func (e *Engine) Plan(ctx context.Context, names []string, readOnly bool) *Sessi
 		sess.Plan.Hosts = append(sess.Plan.Hosts, hp)
 		sess.hosts[n] = &hostSession{inv: e.Inventory.Host(n), plan: hp}
 	}
+	// Phase 1, every host: connect and take a first look (facts, lock).
 	e.each(ctx, names, func(ctx context.Context, name string) {
 		hs := sess.hosts[name]
 		hs.started = true
-		if err := e.planHost(ctx, hs, readOnly); err != nil {
-			hs.plan.Error = err.Error()
-			var h interface{ Hint() string }
-			if errors.As(err, &h) {
-				hs.plan.Hint = h.Hint()
-			}
-			hs.plan.Changes = []modules.Change{}
-			e.Events.emit(Event{Type: EventHostFailed, Host: name, Error: err.Error()})
+		if err := e.firstLook(ctx, hs, readOnly); err != nil {
+			e.fail(hs, err)
+		}
+	})
+	// Placement needs every host's facts at once: it is the one global, pure step.
+	all := map[string]*facts.Facts{}
+	for n, hs := range sess.hosts {
+		if hs.facts != nil {
+			all[n] = hs.facts
+		}
+	}
+	placement, diags := Place(e.Inventory, all, e.Current)
+	sess.Plan.Placement = &placement
+	sess.Diags = diags
+	// Phase 2, every host that answered: build its resources, observe them, diff.
+	e.each(ctx, names, func(ctx context.Context, name string) {
+		hs := sess.hosts[name]
+		if hs.facts == nil || hs.plan.Error != "" {
+			return
+		}
+		if err := e.observe(ctx, hs, placement); err != nil {
+			e.fail(hs, err)
 		}
 	})
 	for _, hs := range sess.hosts {
@@ -101,19 +123,30 @@ func (e *Engine) Plan(ctx context.Context, names []string, readOnly bool) *Sessi
 	return sess
 }
 
-func (e *Engine) planHost(ctx context.Context, hs *hostSession, readOnly bool) error {
+func (e *Engine) fail(hs *hostSession, err error) {
+	hs.plan.Error = err.Error()
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		hs.plan.Hint = h.Hint()
+	}
+	hs.plan.Changes = []modules.Change{}
+	e.Events.emit(Event{Type: EventHostFailed, Host: hs.plan.Host, Error: err.Error()})
+}
+
+// firstLook connects to a host and reads its facts (and lock, for read-only runs).
+func (e *Engine) firstLook(ctx context.Context, hs *hostSession, readOnly bool) error {
 	if hs.inv == nil {
 		return errors.New("not in the inventory")
 	}
 	name := hs.inv.Name
-	start := time.Now()
+	hs.start = time.Now()
 	e.Events.emit(Event{Type: EventConnecting, Host: name, Message: hs.inv.Address})
 	c, err := e.Dial(ctx, hs.inv)
 	if err != nil {
 		return err
 	}
 	hs.conn = c
-	e.Events.emit(Event{Type: EventConnected, Host: name, Seconds: since(start)})
+	e.Events.emit(Event{Type: EventConnected, Host: name, Seconds: since(hs.start)})
 	f, holder, err := firstLook(ctx, c, readOnly)
 	if err != nil {
 		return err
@@ -122,16 +155,21 @@ func (e *Engine) planHost(ctx context.Context, hs *hostSession, readOnly bool) e
 		hs.plan.Busy = "locked by " + holder.String()
 	}
 	hs.facts = f
-	hs.resources = e.Build(e.Inventory, hs.inv, f)
+	return nil
+}
+
+// observe builds a host's resources and diffs them against one batch of observations.
+func (e *Engine) observe(ctx context.Context, hs *hostSession, a schedule.Assignment) error {
+	hs.resources = e.Build(e.Inventory, hs.inv, hs.facts, a)
 	for _, r := range hs.resources {
 		hs.plan.Resources = append(hs.plan.Resources, r.Address())
 	}
-	changes, err := Observe(ctx, c, hs.resources)
+	changes, err := Observe(ctx, hs.conn, hs.resources)
 	if err != nil {
 		return err
 	}
 	hs.plan.Changes = changes
-	e.Events.emit(Event{Type: EventObserved, Host: name, Message: fmt.Sprintf("%d changes", len(changes)), Seconds: since(start)})
+	e.Events.emit(Event{Type: EventObserved, Host: hs.plan.Host, Message: fmt.Sprintf("%d changes", len(changes)), Seconds: since(hs.start)})
 	return nil
 }
 

@@ -123,7 +123,7 @@ func testEngine(inv *inventory.Inventory, fakes map[string]*debianHost) *Engine 
 			}
 			return nil, errors.New("dial " + h.Name + ": connection refused")
 		},
-		Build: HostLayer,
+		Build: Resources,
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/modules"
+	"github.com/berth-dev/berth/provisioner/schedule"
 )
 
 // PlanVersion is the saved-plan format version.
@@ -21,6 +22,8 @@ type Plan struct {
 	InventoryHash string      `json:"inventory_hash"`
 	CreatedAt     time.Time   `json:"created_at"`
 	Hosts         []*HostPlan `json:"hosts"`
+	// Placement is where every stack replica runs after this plan, with what moved.
+	Placement *schedule.Assignment `json:"placement,omitempty"`
 }
 
 // HostPlan is one host's part of a plan.

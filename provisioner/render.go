@@ -4,11 +4,17 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/berth-dev/berth/provisioner/schedule"
 )
 
 // Render writes the plan in its stable text form: per host, one line per change with its
 // action symbol, address and reason, then before/after when they say something.
 func Render(w io.Writer, p *Plan) {
+	if p.Placement != nil && len(p.Placement.Stacks) > 0 {
+		fmt.Fprintln(w, "Placement:")
+		fmt.Fprintln(w, schedule.Table(*p.Placement))
+	}
 	for _, h := range p.Hosts {
 		switch {
 		case h.Error != "":

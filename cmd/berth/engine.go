@@ -54,12 +54,17 @@ func newEngine(e *env, inv *inventory.Inventory, f *engineFlags, p *progress, co
 	if err != nil {
 		return nil, nil, err
 	}
+	current, err := provisioner.CurrentAssignment(inv)
+	if err != nil {
+		return nil, nil, err
+	}
 	sc := &statsConn{conns: map[string]*conn.SSH{}}
 	eng := &provisioner.Engine{
 		Inventory: inv,
+		Current:   current,
 		Parallel:  f.parallel,
 		Events:    p.sink,
-		Build:     provisioner.HostLayer,
+		Build:     provisioner.Resources,
 		Dial: func(ctx context.Context, h *inventory.Host) (provisioner.Conn, error) {
 			cfg, err := res.Resolve(h)
 			if err != nil {

@@ -78,6 +78,9 @@ func makePlan(e *env, dir string, f *engineFlags, command string, readOnly bool)
 	if f.stats {
 		stats.print(e)
 	}
+	if len(sess.Diags) > 0 {
+		printDiags(e, inv.Files, sess.Diags, f.inv.diagFormat())
+	}
 	if f.inv.json {
 		json.NewEncoder(e.stdout).Encode(struct {
 			Type string            `json:"type"`
@@ -86,6 +89,10 @@ func makePlan(e *env, dir string, f *engineFlags, command string, readOnly bool)
 	} else {
 		provisioner.Render(e.stdout, sess.Plan)
 		hostErrors(e, sess.Plan)
+	}
+	if sess.Diags.HasErrors() {
+		r.Close()
+		return nil, exitError
 	}
 	return r, exitOK
 }

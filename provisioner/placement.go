@@ -1,0 +1,88 @@
+package provisioner
+
+import (
+	"errors"
+	"io/fs"
+	"path/filepath"
+
+	"github.com/berth-dev/berth/inventory"
+	"github.com/berth-dev/berth/provisioner/facts"
+	"github.com/berth-dev/berth/provisioner/schedule"
+	"github.com/hashicorp/hcl/v2"
+)
+
+// LockPath is where the placement lock lives for an inventory.
+func LockPath(inv *inventory.Inventory) string {
+	return filepath.Join(inv.Dir, schedule.LockFileName)
+}
+
+// CurrentAssignment reads the placement lock beside the inventory; no file means a first run.
+func CurrentAssignment(inv *inventory.Inventory) (schedule.Assignment, error) {
+	lf, err := schedule.ReadLock(LockPath(inv))
+	if errors.Is(err, fs.ErrNotExist) {
+		return schedule.Assignment{}, nil
+	}
+	if err != nil {
+		return schedule.Assignment{}, err
+	}
+	return lf.Assignment(), nil
+}
+
+// PlacementRequest builds the scheduler's input. Hosts not observed in this run (outside
+// --limit, or unreachable) count with their declared capacity and no known used ports, so
+// their current placements are kept rather than moved: unreachable is not drained.
+func PlacementRequest(inv *inventory.Inventory, fs map[string]*facts.Facts, current schedule.Assignment) schedule.Request {
+	req := schedule.Request{Current: current}
+	for _, h := range inv.Hosts {
+		sh := schedule.Host{
+			Name: h.Name, Labels: h.Labels, Drain: h.Drain,
+			Capacity:  schedule.Resources{CPUs: h.Capacity.CPUs, Memory: h.Capacity.Memory},
+			PortRange: schedule.PortRange{From: h.PortRange.From, To: h.PortRange.To},
+		}
+		if f := fs[h.Name]; f != nil {
+			sh.UsedPorts = f.Ports
+			if sh.Capacity.CPUs == 0 {
+				sh.Capacity.CPUs = float64(f.CPUs)
+			}
+			if sh.Capacity.Memory == 0 {
+				sh.Capacity.Memory = f.Memory.Total
+			}
+		}
+		req.Hosts = append(req.Hosts, sh)
+	}
+	for _, s := range inv.Stacks {
+		ss := schedule.Stack{
+			Name: s.Name, Replicas: s.Replicas, Hosts: s.Place.Hosts, Spread: s.Place.Spread,
+			Resources: schedule.Resources{CPUs: s.Resources.CPUs, Memory: s.Resources.Memory},
+		}
+		for _, p := range s.Ports {
+			ss.Ports = append(ss.Ports, schedule.Port{Name: p.Name, Container: p.Container, Host: p.Host})
+		}
+		req.Stacks = append(req.Stacks, ss)
+	}
+	return req
+}
+
+// Place runs the scheduler and turns its problems into diagnostics at the stack's source.
+func Place(inv *inventory.Inventory, fs map[string]*facts.Facts, current schedule.Assignment) (schedule.Assignment, hcl.Diagnostics) {
+	a, problems := schedule.Place(PlacementRequest(inv, fs, current))
+	var diags hcl.Diagnostics
+	for _, p := range problems {
+		d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "cannot place stack " + p.Stack, Detail: p.Error()}
+		if p.Stack == "" {
+			d.Summary = "placement: " + p.Summary
+		}
+		for _, s := range inv.Stacks {
+			if s.Name == p.Stack {
+				r := s.DeclRange
+				d.Subject = &r
+			}
+		}
+		if h := inv.Host(p.Host); h != nil {
+			r := h.DeclRange
+			d.Subject = &r
+		}
+		diags = append(diags, d)
+	}
+	return a, diags
+}

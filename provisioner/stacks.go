@@ -1,0 +1,117 @@
+package provisioner
+
+import (
+	"path"
+	"strings"
+
+	"github.com/berth-dev/berth/inventory"
+	"github.com/berth-dev/berth/modules"
+	"github.com/berth-dev/berth/modules/stack"
+	"github.com/berth-dev/berth/provisioner/facts"
+	"github.com/berth-dev/berth/provisioner/schedule"
+)
+
+// Resources is the default Builder: a host's host layer, then removals of stacks that leave
+// it (they free ports first), then the stack replicas placed on it.
+func Resources(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a schedule.Assignment) []modules.Resource {
+	rs := HostLayer(inv, h, f)
+	rs = append(rs, StackRemovals(inv, h.Name, a)...)
+	return append(rs, StackReplicas(inv, h, f, a)...)
+}
+
+// StackReplicas returns the stack resources of the replicas placed on host h.
+func StackReplicas(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a schedule.Assignment) []modules.Resource {
+	var rs []modules.Resource
+	for _, s := range inv.Stacks {
+		sp := a.Stack(s.Name)
+		if sp == nil {
+			continue
+		}
+		for _, r := range sp.Replicas {
+			if r.Host != h.Name {
+				continue
+			}
+			rs = append(rs, stack.New(stack.Spec{
+				Name:          s.Name,
+				Dir:           path.Join(stackRoot(inv, s), s.Name),
+				ComposeFile:   s.ComposeFile,
+				ConfigFiles:   s.ConfigFiles,
+				Env:           s.Env,
+				Project:       s.Project,
+				Ports:         publishedPorts(s, r),
+				Images:        s.Images,
+				ForceRecreate: s.ForceRecreate,
+				HealthTimeout: s.Health.Timeout,
+				Compose:       composeFor(h, f),
+				Replica:       r.Index,
+			}))
+		}
+	}
+	return rs
+}
+
+// StackRemovals returns removals for replicas that leave host: removed from the
+// assignment (fewer replicas, or the stack left the inventory) or moved elsewhere.
+// Removal stops containers and keeps volumes.
+func StackRemovals(inv *inventory.Inventory, host string, a schedule.Assignment) []modules.Resource {
+	var rs []modules.Resource
+	for _, sp := range a.Stacks {
+		dir := path.Join(inv.Defaults.StackRoot, sp.Name)
+		for _, s := range inv.Stacks {
+			if s.Name == sp.Name {
+				dir = path.Join(stackRoot(inv, s), s.Name)
+			}
+		}
+		leaves := false
+		for _, r := range sp.Removed {
+			leaves = leaves || r.Host == host
+		}
+		for _, r := range sp.Replicas {
+			leaves = leaves || (r.Status == schedule.Moved && r.From == host)
+		}
+		if leaves {
+			rs = append(rs, stack.Removal(sp.Name, dir))
+		}
+	}
+	return rs
+}
+
+func stackRoot(inv *inventory.Inventory, s *inventory.Stack) string {
+	switch {
+	case s.Root != "":
+		return s.Root
+	case inv.Defaults.StackRoot != "":
+		return inv.Defaults.StackRoot
+	}
+	return stack.DefaultRoot
+}
+
+func publishedPorts(s *inventory.Stack, r schedule.Replica) map[string]stack.PublishedPort {
+	out := map[string]stack.PublishedPort{}
+	for _, p := range s.Ports {
+		out[p.Name] = stack.PublishedPort{Name: p.Name, Service: p.Service, Container: p.Container, Host: r.Ports[p.Name], Protocol: p.Protocol}
+	}
+	return out
+}
+
+// composeFor picks how a host runs compose. Facts decide when compose is installed; before
+// that (first apply), the host layer is about to install it, and the distribution says which
+// generation that will be: Debian 12 and older package compose v1, later ones v2.
+func composeFor(h *inventory.Host, f *facts.Facts) stack.Compose {
+	switch {
+	case f.Compose.Variant == "v2":
+		return stack.Compose{Generation: stack.V2, Argv: []string{"docker", "compose"}}
+	case f.Compose.Variant == "v1" && strings.HasPrefix(f.Compose.Version, "1."):
+		return stack.Compose{Generation: stack.V1, Argv: []string{"docker-compose"}}
+	case f.Compose.Variant == "v1":
+		// Debian 13 packages compose v2 as the docker-compose command.
+		return stack.Compose{Generation: stack.V2, Argv: []string{"docker-compose"}}
+	case h.Docker != nil && h.Docker.Source == "docker":
+		return stack.Compose{Generation: stack.V2, Argv: []string{"docker", "compose"}}
+	}
+	switch f.OS.Codename {
+	case "bookworm", "bullseye", "buster", "jammy", "focal":
+		return stack.Compose{Generation: stack.V1, Argv: []string{"docker-compose"}}
+	}
+	return stack.Compose{Generation: stack.V2, Argv: []string{"docker-compose"}}
+}
