@@ -196,7 +196,7 @@ func (p *placer) keepOne(st *stackState, r Replica) {
 }
 
 func removed(r Replica, reason string) Replica {
-	return Replica{Index: r.Index, Host: r.Host, Ports: r.Ports, Status: Removed, Reason: reason}
+	return Replica{Index: r.Index, Host: r.Host, Ports: copyPorts(r.Ports), Status: Removed, Reason: reason}
 }
 
 // commit records replica r of st on hs.
