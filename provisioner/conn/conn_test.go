@@ -7,28 +7,30 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/berth-dev/berth/modules"
+	"github.com/berth-dev/berth/provisioner/conn/conntest"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 )
 
 type fixture struct {
-	srv *testServer
+	srv *conntest.Server
 	cfg *Config
 }
 
 // setup starts a server that trusts a fresh client key and a Config that trusts the server.
 func setup(t *testing.T) fixture {
 	t.Helper()
-	keyFile, signer := clientKeyFile(t)
-	srv := startServer(t, signer.PublicKey())
-	host, port := srv.addr()
+	keyFile, signer := conntest.ClientKeyFile(t)
+	srv := conntest.Start(t, signer.PublicKey())
+	host, port := srv.Addr()
 	cfg := &Config{Name: "web-1", Address: host, Port: port, User: "deploy",
-		IdentityFiles: []string{keyFile}, KnownHosts: []string{knownHostsFor(t, srv)},
+		IdentityFiles: []string{keyFile}, KnownHosts: []string{conntest.KnownHosts(t, srv)},
 		ConnectTimeout: 5 * time.Second, Retries: 2}
 	return fixture{srv, cfg}
 }
@@ -102,40 +104,40 @@ func TestUnknownHostKeySendsNoCredential(t *testing.T) {
 	if !errors.As(err, &uk) {
 		t.Fatalf("err = %v, want UnknownHostKeyError", err)
 	}
-	if want := ssh.FingerprintSHA256(f.srv.hostKey.PublicKey()); uk.Fingerprint != want || !strings.Contains(err.Error(), want) {
+	if want := ssh.FingerprintSHA256(f.srv.HostKey.PublicKey()); uk.Fingerprint != want || !strings.Contains(err.Error(), want) {
 		t.Errorf("error %q does not carry fingerprint %s", err, want)
 	}
 	if !strings.Contains(uk.Hint(), "berth hosts trust web-1") {
 		t.Errorf("hint %q lacks the trust command", uk.Hint())
 	}
-	if n := f.srv.auths.Load(); n != 0 {
+	if n := f.srv.Auths.Load(); n != 0 {
 		t.Errorf("%d authentication attempts reached the server, want 0", n)
 	}
-	if n := f.srv.conns.Load(); n != 1 {
+	if n := f.srv.Conns.Load(); n != 1 {
 		t.Errorf("%d connections, want 1 (no retry)", n)
 	}
 }
 
 func TestChangedHostKeyRefusedLoudly(t *testing.T) {
 	f := setup(t)
-	host, port := f.srv.addr()
-	other := newKey(t).PublicKey()
+	host, port := f.srv.Addr()
+	other := conntest.NewSigner(t).PublicKey()
 	kh := filepath.Join(t.TempDir(), "known_hosts")
-	os.WriteFile(kh, []byte(KnownHostLine(net.JoinHostPort(host, itoa(port)), other)+"\n"), 0o644)
+	os.WriteFile(kh, []byte(KnownHostLine(net.JoinHostPort(host, strconv.Itoa(port)), other)+"\n"), 0o644)
 	f.cfg.KnownHosts = []string{kh}
 	_, err := Dial(context.Background(), f.cfg)
 	var ck *ChangedHostKeyError
 	if !errors.As(err, &ck) || !strings.Contains(err.Error(), "man-in-the-middle") || !strings.Contains(err.Error(), kh+":1") {
 		t.Fatalf("err = %v, want a loud ChangedHostKeyError naming %s:1", err, kh)
 	}
-	if n := f.srv.auths.Load(); n != 0 {
+	if n := f.srv.Auths.Load(); n != 0 {
 		t.Errorf("%d authentication attempts reached the server, want 0", n)
 	}
 }
 
 func TestRevokedHostKeyRefused(t *testing.T) {
 	f := setup(t)
-	line := "@revoked * " + strings.TrimSpace(string(ssh.MarshalAuthorizedKey(f.srv.hostKey.PublicKey())))
+	line := "@revoked * " + strings.TrimSpace(string(ssh.MarshalAuthorizedKey(f.srv.HostKey.PublicKey())))
 	kh := f.cfg.KnownHosts[0]
 	old, _ := os.ReadFile(kh)
 	os.WriteFile(kh, append([]byte(line+"\n"), old...), 0o644)
@@ -148,43 +150,44 @@ func TestRevokedHostKeyRefused(t *testing.T) {
 
 func TestHashedKnownHostsEntry(t *testing.T) {
 	f := setup(t)
-	host, port := f.srv.addr()
-	addr := knownhosts.Normalize(net.JoinHostPort(host, itoa(port)))
-	line := knownhosts.HashHostname(addr) + " " + string(ssh.MarshalAuthorizedKey(f.srv.hostKey.PublicKey()))
+	host, port := f.srv.Addr()
+	addr := knownhosts.Normalize(net.JoinHostPort(host, strconv.Itoa(port)))
+	line := knownhosts.HashHostname(addr) + " " + string(ssh.MarshalAuthorizedKey(f.srv.HostKey.PublicKey()))
 	os.WriteFile(f.cfg.KnownHosts[0], []byte(line), 0o644)
 	dial(t, f.cfg)
 }
 
 func TestAuthFailureIsNotRetried(t *testing.T) {
 	f := setup(t)
-	wrong, _ := clientKeyFile(t)
+	wrong, _ := conntest.ClientKeyFile(t)
 	f.cfg.IdentityFiles, f.cfg.Retries = []string{wrong}, 3
 	_, err := Dial(context.Background(), f.cfg)
 	var ae *AuthError
 	if !errors.As(err, &ae) {
 		t.Fatalf("err = %v, want AuthError", err)
 	}
-	if n := f.srv.conns.Load(); n != 1 {
+	if n := f.srv.Conns.Load(); n != 1 {
 		t.Errorf("%d connections, want 1: an authentication failure must not be retried", n)
 	}
 }
 
 func TestStalledHandshakeHitsDeadlineAndRetries(t *testing.T) {
 	f := setup(t)
-	f.srv.stall = true
+	f.srv.SetStall(true)
 	f.cfg.ConnectTimeout, f.cfg.Retries = 200*time.Millisecond, 1
 	_, err := Dial(context.Background(), f.cfg)
 	if err == nil || !strings.Contains(err.Error(), "handshake did not complete") {
 		t.Fatalf("err = %v, want handshake deadline", err)
 	}
-	if n := f.srv.conns.Load(); n != 2 {
+	if n := f.srv.Conns.Load(); n != 2 {
 		t.Errorf("%d connections, want 2 (one retry of connection setup)", n)
 	}
 }
 
 func TestSudoPasswordIsAClearError(t *testing.T) {
 	f := setup(t)
-	f.srv.sudo, f.cfg.Become = "password", true
+	f.srv.SetSudo("password")
+	f.cfg.Become = true
 	s := dial(t, f.cfg)
 	_, err := s.Run(context.Background(), modules.Command{Argv: []string{"true"}})
 	var se *SudoPasswordError
@@ -201,17 +204,18 @@ func TestSudoPasswordIsAClearError(t *testing.T) {
 
 func TestSecretsNeverOnCommandLine(t *testing.T) {
 	f := setup(t)
-	f.srv.sudo, f.cfg.Become = "nopasswd", true
+	f.srv.SetSudo("nopasswd")
+	f.cfg.Become = true
 	s := dial(t, f.cfg)
 	dst := filepath.Join(t.TempDir(), "app.env")
-	secret := "PASSWORD=hunter2-" + itoa(os.Getpid())
+	secret := "PASSWORD=hunter2-" + strconv.Itoa(os.Getpid())
 	if err := s.WriteFile(context.Background(), modules.FileWrite{Path: dst, Content: []byte(secret), Mode: 0o600}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Observe(context.Background(), []modules.Probe{modules.ContentProbe(dst)}); err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range f.srv.lines {
+	for _, l := range f.srv.Lines() {
 		if strings.Contains(l, "hunter2") {
 			t.Errorf("secret on a command line: %q", l)
 		}
@@ -219,8 +223,8 @@ func TestSecretsNeverOnCommandLine(t *testing.T) {
 			t.Errorf("command line %q lacks the become prefix", l)
 		}
 	}
-	if f.srv.lines[1] != "sudo -n -- sh -s" {
-		t.Errorf("observe command line %q, want the script on stdin", f.srv.lines[1])
+	if f.srv.Lines()[1] != "sudo -n -- sh -s" {
+		t.Errorf("observe command line %q, want the script on stdin", f.srv.Lines()[1])
 	}
 }
 
@@ -283,7 +287,7 @@ func TestCutUploadLeavesOldFileAndNextWriteCleans(t *testing.T) {
 	dir := t.TempDir()
 	dst := filepath.Join(dir, "big")
 	os.WriteFile(dst, []byte("old"), 0o600)
-	f.srv.cutAfter = 300 << 10
+	f.srv.SetCutAfter(300 << 10)
 	s := dial(t, f.cfg)
 	big := bytes.Repeat([]byte("x"), 1<<20)
 	if err := s.WriteFile(context.Background(), modules.FileWrite{Path: dst, Content: big, Mode: 0o600}); err == nil {
@@ -295,7 +299,7 @@ func TestCutUploadLeavesOldFileAndNextWriteCleans(t *testing.T) {
 	if tmps, _ := filepath.Glob(filepath.Join(dir, ".berth-tmp-big.*")); len(tmps) != 1 {
 		t.Fatalf("want the killed write's temp file left behind, found %q", tmps)
 	}
-	f.srv.cutAfter = 0
+	f.srv.SetCutAfter(0)
 	s2 := dial(t, f.cfg)
 	if err := s2.WriteFile(context.Background(), modules.FileWrite{Path: dst, Content: big, Mode: 0o600}); err != nil {
 		t.Fatal(err)
@@ -309,21 +313,21 @@ func TestCutUploadLeavesOldFileAndNextWriteCleans(t *testing.T) {
 }
 
 func TestProxyJumpVerifiesEveryHop(t *testing.T) {
-	keyFile, signer := clientKeyFile(t)
-	jump, target := startServer(t, signer.PublicKey()), startServer(t, signer.PublicKey())
-	jh, jp := jump.addr()
-	th, tp := target.addr()
+	keyFile, signer := conntest.ClientKeyFile(t)
+	jump, target := conntest.Start(t, signer.PublicKey()), conntest.Start(t, signer.PublicKey())
+	jh, jp := jump.Addr()
+	th, tp := target.Addr()
 	cfg := &Config{Name: "db-1", Address: th, Port: tp, User: "deploy", IdentityFiles: []string{keyFile},
-		KnownHosts: []string{knownHostsFor(t, jump, target)},
-		Jump:       []*Config{{Name: "bastion", Address: jh, Port: jp, User: "deploy", IdentityFiles: []string{keyFile}, KnownHosts: []string{knownHostsFor(t, jump)}}}}
+		KnownHosts: []string{conntest.KnownHosts(t, jump, target)},
+		Jump:       []*Config{{Name: "bastion", Address: jh, Port: jp, User: "deploy", IdentityFiles: []string{keyFile}, KnownHosts: []string{conntest.KnownHosts(t, jump)}}}}
 	s := dial(t, cfg)
 	if res, err := s.Run(context.Background(), modules.Command{Argv: []string{"echo", "ok"}}); err != nil || string(res.Stdout) != "ok\n" {
 		t.Fatalf("through jump: %q %v", res.Stdout, err)
 	}
-	if target.conns.Load() != 1 || jump.conns.Load() != 1 {
-		t.Errorf("connections: jump %d target %d, want 1 each", jump.conns.Load(), target.conns.Load())
+	if target.Conns.Load() != 1 || jump.Conns.Load() != 1 {
+		t.Errorf("connections: jump %d target %d, want 1 each", jump.Conns.Load(), target.Conns.Load())
 	}
-	cfg.Jump[0].KnownHosts = []string{knownHostsFor(t, target)} // the jump's key is unknown now
+	cfg.Jump[0].KnownHosts = []string{conntest.KnownHosts(t, target)} // the jump's key is unknown now
 	_, err := Dial(context.Background(), cfg)
 	var uk *UnknownHostKeyError
 	if !errors.As(err, &uk) || uk.Host != "bastion" {
@@ -338,10 +342,10 @@ func TestFetchHostKeyAndAppend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ssh.FingerprintSHA256(key) != ssh.FingerprintSHA256(f.srv.hostKey.PublicKey()) {
+	if ssh.FingerprintSHA256(key) != ssh.FingerprintSHA256(f.srv.HostKey.PublicKey()) {
 		t.Fatalf("fetched another key")
 	}
-	if n := f.srv.auths.Load(); n != 0 {
+	if n := f.srv.Auths.Load(); n != 0 {
 		t.Errorf("fetching the key attempted authentication %d times", n)
 	}
 	if err := AppendKnownHost(f.cfg.KnownHosts[0], f.cfg.Addr(), key); err != nil {

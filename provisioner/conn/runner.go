@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/berth-dev/berth/modules"
 )
@@ -89,14 +90,16 @@ func sudoWantsPassword(code int, stderr []byte) bool {
 	return false
 }
 
+// countingReader counts stdin bytes; atomically, because the SSH library may still be
+// copying stdin when the command has already exited.
 type countingReader struct {
 	r io.Reader
-	n int64
+	n atomic.Int64
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
 }
 
@@ -104,7 +107,7 @@ func (c *countingReader) count() int64 {
 	if c == nil {
 		return 0
 	}
-	return c.n
+	return c.n.Load()
 }
 
 func readerOrNil(c *countingReader) io.Reader {

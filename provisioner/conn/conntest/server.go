@@ -1,4 +1,9 @@
-package conn
+// Package conntest is an in-process SSH server for tests of the transport and of commands
+// built on it, like net/http/httptest: it runs exec requests with the local /bin/sh, so the
+// transport's real scripts run against real coreutils; it can refuse sudo, stall the
+// handshake, cut a connection mid-upload and forward ProxyJump channels, and it counts
+// connections and authentication attempts.
+package conntest
 
 import (
 	"crypto/ed25519"
@@ -19,25 +24,27 @@ import (
 	"testing"
 
 	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
 )
 
-// testServer is an in-process SSH server that runs exec requests with the local /bin/sh,
+// Server is an in-process SSH server that runs exec requests with the local /bin/sh,
 // so the transport's real scripts run against real coreutils.
-type testServer struct {
+type Server struct {
 	t        *testing.T
 	ln       net.Listener
-	hostKey  ssh.Signer
+	HostKey  ssh.Signer
 	conf     *ssh.ServerConfig
-	conns    atomic.Int32 // TCP connections accepted
-	auths    atomic.Int32 // authentication attempts (any method)
-	sudo     string       // "": no sudo handling; "nopasswd": strip the prefix; "password": refuse
-	stall    bool         // accept TCP, never answer the handshake
-	cutAfter int64        // >0: drop the connection and kill the command after this many stdin bytes
+	Conns    atomic.Int32 // TCP connections accepted
+	Auths    atomic.Int32 // authentication attempts (any method)
+	sudo     atomic.Value // string: "" no sudo handling; "nopasswd": strip the prefix; "password": refuse
+	stall    atomic.Bool  // accept TCP, never answer the handshake
+	cutAfter atomic.Int64 // >0: drop the connection and kill the command after this many stdin bytes
 	mu       sync.Mutex
 	lines    []string // command lines received
 }
 
-func newKey(t *testing.T) ssh.Signer {
+// NewSigner returns a fresh ed25519 key.
+func NewSigner(t *testing.T) ssh.Signer {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -50,24 +57,24 @@ func newKey(t *testing.T) ssh.Signer {
 	return s
 }
 
-// startServer accepts clientKey only.
-func startServer(t *testing.T, clientKey ssh.PublicKey) *testServer {
+// Start starts a server that accepts clientKey only.
+func Start(t *testing.T, clientKey ssh.PublicKey) *Server {
 	t.Helper()
-	s := &testServer{t: t, hostKey: newKey(t)}
+	s := &Server{t: t, HostKey: NewSigner(t)}
 	s.conf = &ssh.ServerConfig{
 		PublicKeyCallback: func(_ ssh.ConnMetadata, k ssh.PublicKey) (*ssh.Permissions, error) {
-			s.auths.Add(1)
+			s.Auths.Add(1)
 			if clientKey != nil && string(k.Marshal()) == string(clientKey.Marshal()) {
 				return nil, nil
 			}
 			return nil, errors.New("unknown key")
 		},
 		PasswordCallback: func(ssh.ConnMetadata, []byte) (*ssh.Permissions, error) {
-			s.auths.Add(1)
+			s.Auths.Add(1)
 			return nil, errors.New("no passwords")
 		},
 	}
-	s.conf.AddHostKey(s.hostKey)
+	s.conf.AddHostKey(s.HostKey)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -78,19 +85,38 @@ func startServer(t *testing.T, clientKey ssh.PublicKey) *testServer {
 	return s
 }
 
-func (s *testServer) addr() (string, int) {
+// SetSudo sets how commands prefixed with "sudo -n -- " are handled: "" runs them as is,
+// "nopasswd" strips the prefix, "password" answers like sudo -n when it wants a password.
+func (s *Server) SetSudo(mode string) { s.sudo.Store(mode) }
+
+// SetStall makes the server accept TCP connections and never answer the handshake.
+func (s *Server) SetStall(on bool) { s.stall.Store(on) }
+
+// SetCutAfter makes the server drop the connection (and kill the command, as a host that
+// loses the link would) after n bytes of a command's stdin; 0 disables.
+func (s *Server) SetCutAfter(n int64) { s.cutAfter.Store(n) }
+
+// Lines returns the command lines the server received, in order.
+func (s *Server) Lines() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.lines...)
+}
+
+// Addr is the server's address and port.
+func (s *Server) Addr() (string, int) {
 	a := s.ln.Addr().(*net.TCPAddr)
 	return a.IP.String(), a.Port
 }
 
-func (s *testServer) serve() {
+func (s *Server) serve() {
 	for {
 		nc, err := s.ln.Accept()
 		if err != nil {
 			return
 		}
-		s.conns.Add(1)
-		if s.stall {
+		s.Conns.Add(1)
+		if s.stall.Load() {
 			s.t.Cleanup(func() { nc.Close() })
 			continue
 		}
@@ -98,7 +124,7 @@ func (s *testServer) serve() {
 	}
 }
 
-func (s *testServer) handle(nc net.Conn) {
+func (s *Server) handle(nc net.Conn) {
 	sc, chans, reqs, err := ssh.NewServerConn(nc, s.conf)
 	if err != nil {
 		nc.Close()
@@ -122,7 +148,7 @@ func (s *testServer) handle(nc net.Conn) {
 }
 
 // forward serves ProxyJump: a direct-tcpip channel to host:port.
-func (s *testServer) forward(nch ssh.NewChannel) {
+func (s *Server) forward(nch ssh.NewChannel) {
 	var p struct {
 		Host  string
 		Port  uint32
@@ -149,7 +175,7 @@ func (s *testServer) forward(nch ssh.NewChannel) {
 	ch.Close()
 }
 
-func (s *testServer) session(nc net.Conn, ch ssh.Channel, reqs <-chan *ssh.Request) {
+func (s *Server) session(nc net.Conn, ch ssh.Channel, reqs <-chan *ssh.Request) {
 	defer ch.Close()
 	for req := range reqs {
 		if req.Type != "exec" {
@@ -171,9 +197,10 @@ func (s *testServer) session(nc net.Conn, ch ssh.Channel, reqs <-chan *ssh.Reque
 	}
 }
 
-func (s *testServer) run(nc net.Conn, ch ssh.Channel, line string) int {
-	if rest, ok := strings.CutPrefix(line, "sudo -n -- "); ok && s.sudo != "" {
-		if s.sudo == "password" {
+func (s *Server) run(nc net.Conn, ch ssh.Channel, line string) int {
+	sudo, _ := s.sudo.Load().(string)
+	if rest, ok := strings.CutPrefix(line, "sudo -n -- "); ok && sudo != "" {
+		if sudo == "password" {
 			io.WriteString(ch.Stderr(), "sudo: a password is required\n")
 			return 1
 		}
@@ -187,11 +214,12 @@ func (s *testServer) run(nc net.Conn, ch ssh.Channel, line string) int {
 		return 127
 	}
 	var n int64
+	cut := s.cutAfter.Load()
 	buf := make([]byte, 4096)
 	for {
 		k, err := ch.Read(buf)
-		if s.cutAfter > 0 && n+int64(k) >= s.cutAfter {
-			in.Write(buf[:s.cutAfter-n])
+		if cut > 0 && n+int64(k) >= cut {
+			in.Write(buf[:cut-n])
 			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // the host loses the process with the link
 			cmd.Wait()
 			nc.Close()
@@ -218,13 +246,13 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 func pemEncode(b *pem.Block) []byte { return pem.EncodeToMemory(b) }
 
-// knownHostsFor writes a known_hosts file trusting the servers' keys.
-func knownHostsFor(t *testing.T, servers ...*testServer) string {
+// KnownHosts writes a known_hosts file trusting the servers' keys.
+func KnownHosts(t *testing.T, servers ...*Server) string {
 	t.Helper()
 	var lines []string
 	for _, s := range servers {
-		host, port := s.addr()
-		lines = append(lines, KnownHostLine(net.JoinHostPort(host, itoa(port)), s.hostKey.PublicKey()))
+		host, port := s.Addr()
+		lines = append(lines, knownhosts.Line([]string{knownhosts.Normalize(net.JoinHostPort(host, itoa(port)))}, s.HostKey.PublicKey()))
 	}
 	f := filepath.Join(t.TempDir(), "known_hosts")
 	if err := os.WriteFile(f, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
@@ -233,8 +261,8 @@ func knownHostsFor(t *testing.T, servers ...*testServer) string {
 	return f
 }
 
-// clientKeyFile writes an unencrypted OpenSSH private key and returns its path and signer.
-func clientKeyFile(t *testing.T) (string, ssh.Signer) {
+// ClientKeyFile writes an unencrypted OpenSSH private key and returns its path and signer.
+func ClientKeyFile(t *testing.T) (string, ssh.Signer) {
 	t.Helper()
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	blk, err := ssh.MarshalPrivateKey(priv, "")
