@@ -3,30 +3,31 @@ package schedule
 import "sort"
 
 // Assignment says where every replica runs. Stacks are sorted by name, replicas by index.
+// Its JSON form (lower-case keys) is part of saved plans and `berth plan --json`.
 type Assignment struct {
-	Stacks []StackPlacement
+	Stacks []StackPlacement `json:"stacks"`
 }
 
 // StackPlacement is the placement of one stack.
 type StackPlacement struct {
-	Name     string
-	Replicas []Replica
+	Name     string    `json:"name"`
+	Replicas []Replica `json:"replicas"`
 	// Removed lists replicas of the current assignment that no longer exist (replicas went
 	// down, or the stack is gone): the caller stops them. Never part of a lock file.
-	Removed []Replica
+	Removed []Replica `json:"removed,omitempty"`
 }
 
 // Replica is one running copy of a stack.
 type Replica struct {
-	Index int
-	Host  string
-	Ports map[string]int // port name -> host port
+	Index int            `json:"index"`
+	Host  string         `json:"host"`
+	Ports map[string]int `json:"ports,omitempty"` // port name -> host port
 	// Status says how this placement relates to the current assignment.
-	Status Status
+	Status Status `json:"status"`
 	// From is the host a moved replica leaves.
-	From string
+	From string `json:"from,omitempty"`
 	// Reason explains a move, a removal or a changed port, for the plan.
-	Reason string
+	Reason string `json:"reason,omitempty"`
 }
 
 // Status is how a replica's placement relates to the current assignment.

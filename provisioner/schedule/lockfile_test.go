@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -103,4 +104,23 @@ func TestTableFromPlace(t *testing.T) {
 	req.Stacks[0].Replicas = 2
 	second := mustPlace(t, req)
 	golden(t, "table_drain.golden", Table(first)+"\n"+Table(second))
+}
+
+func TestAssignmentJSONRoundTrip(t *testing.T) {
+	a := sampleAssignment()
+	sortAssignment(&a)
+	data, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Assignment
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, a) {
+		t.Errorf("JSON round trip lost something:\n%+v\n%+v", back, a)
+	}
+	if !strings.Contains(string(data), `{"index":1,"host":"app-3","ports":{"admin":20001,"http":20000},"status":"moved","from":"app-2","reason":"app-2: drained"}`) {
+		t.Errorf("unexpected JSON form: %s", data)
+	}
 }
