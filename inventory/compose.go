@@ -66,7 +66,10 @@ func loadCompose(sd *stackDecl) *hcl.Diagnostic {
 		return errorf(sd.composeRng, "Invalid compose project", "Stack %q: compose could not load %s: %s.", s.Name, sd.relCompose(sf.compose), cleanComposeErr(err, s.ComposeDir))
 	}
 	s.Project = p
-	return checkServiceEnvFiles(sd, p)
+	d := checkServiceEnvFiles(sd, p)
+	m, _ := parseDotEnv(s.Env)
+	redactProject(p, m)
+	return d
 }
 
 func composeProject(s *Stack, sf *stackFiles, envMap []string) (*types.Project, error) {

@@ -3,11 +3,11 @@ package inventory
 import (
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 )
 
 // addressRule is what a host address may look like: a DNS name, an IPv4 address or an IPv6
@@ -91,30 +91,53 @@ func (l *loader) checkLabels(a attrs, labels map[string]string) {
 }
 
 func (l *loader) capacity(a attrs, h *Host) {
-	v, ok := a.value("capacity", cty.Map(cty.String))
+	v, ok := a.value("capacity", cty.DynamicPseudoType)
 	if !ok {
+		return
+	}
+	if !v.Type().IsObjectType() && !v.Type().IsMapType() {
+		a.fail("capacity", "Incorrect attribute value type", "capacity is an object such as { cpus = 4, memory = \"8GiB\" }.")
 		return
 	}
 	for k, e := range v.AsValueMap() {
 		switch k {
 		case "cpus":
-			n, err := strconv.ParseFloat(e.AsString(), 64)
-			if err != nil || n <= 0 {
-				a.fail("capacity", "Invalid capacity", "capacity.cpus must be a positive number of CPUs, not %s.", quoteSafe(e.AsString()))
-				continue
-			}
-			h.Capacity.CPUs = n
+			l.capacityCPUs(a, e, h)
 		case "memory":
-			n, err := parseSize(e.AsString())
-			if err != nil {
-				a.fail("capacity", "Invalid size", "capacity.memory: %s.", err)
-				continue
-			}
-			h.Capacity.Memory = n
+			l.capacityMemory(a, e, h)
 		default:
 			a.fail("capacity", "Unsupported capacity", "capacity has no %q: it takes cpus and memory.%s", k, suggest(k, []string{"cpus", "memory"}))
 		}
 	}
+}
+
+func (l *loader) capacityCPUs(a attrs, e cty.Value, h *Host) {
+	n, err := convert.Convert(e, cty.Number)
+	if err == nil && !n.IsNull() && n.IsKnown() {
+		h.Capacity.CPUs, _ = n.AsBigFloat().Float64()
+	}
+	if err != nil || h.Capacity.CPUs <= 0 {
+		a.fail("capacity", "Invalid capacity", "capacity.cpus must be a positive number of CPUs.")
+	}
+}
+
+func (l *loader) capacityMemory(a attrs, e cty.Value, h *Host) {
+	if e.Type() == cty.Number && e.IsKnown() && !e.IsNull() {
+		f, _ := e.AsBigFloat().Float64()
+		h.Capacity.Memory = int64(f)
+		return
+	}
+	s, err := convert.Convert(e, cty.String)
+	if err != nil || s.IsNull() || !s.IsKnown() {
+		a.fail("capacity", "Invalid size", "capacity.memory must be a size such as \"8GiB\".")
+		return
+	}
+	n, perr := parseSize(s.AsString())
+	if perr != nil {
+		a.fail("capacity", "Invalid size", "capacity.memory: %s.", perr)
+		return
+	}
+	h.Capacity.Memory = n
 }
 
 func (l *loader) portRange(a attrs, dst *PortRange) {

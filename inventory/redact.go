@@ -1,0 +1,52 @@
+package inventory
+
+import (
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+// redactProject removes the env file's values from a loaded project: compose interpolates
+// them into service environments, and the project is meant to be shown (plans, facts) while
+// the env file is a secret. The project's own environment map (the env file itself) is dropped.
+// Values shorter than 4 characters are redacted only where they are a whole value.
+func redactProject(p *types.Project, secrets map[string]string) {
+	p.Environment = nil
+	var vals []string
+	for _, k := range sortedKeys(secrets) {
+		if v := secrets[k]; v != "" {
+			vals = append(vals, v)
+		}
+	}
+	if len(vals) == 0 {
+		return
+	}
+	for name, svc := range p.Services {
+		for k, v := range svc.Environment {
+			if v != nil && leaks(*v, vals) {
+				r := Redacted
+				svc.Environment[k] = &r
+			}
+		}
+		for i, a := range svc.Command {
+			if leaks(a, vals) {
+				svc.Command[i] = Redacted
+			}
+		}
+		for k, v := range svc.Labels {
+			if leaks(v, vals) {
+				svc.Labels[k] = Redacted
+			}
+		}
+		p.Services[name] = svc
+	}
+}
+
+func leaks(s string, secrets []string) bool {
+	for _, v := range secrets {
+		if s == v || (len(v) >= 4 && strings.Contains(s, v)) {
+			return true
+		}
+	}
+	return false
+}
