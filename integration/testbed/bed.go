@@ -41,7 +41,7 @@ type Bed struct {
 	Keep       bool
 }
 
-// Start starts a bed: it reaps leftovers of dead processes, builds missing images, creates the
+// Start starts a bed: it makes sure the Docker engine runs (EnsureEngine), reaps leftovers of dead processes, builds missing images, creates the
 // network, registry and hosts, and returns once every host accepts the test user over SSH with
 // strict host key checking. On failure everything started is removed again.
 func Start(ctx context.Context, opts Options) (_ *Bed, err error) {
@@ -49,6 +49,9 @@ func Start(ctx context.Context, opts Options) (_ *Bed, err error) {
 		return nil, err
 	}
 	t0 := time.Now()
+	if err := EnsureEngine(ctx, opts.Log); err != nil {
+		return nil, err
+	}
 	if err := Reap(ctx, opts.Log); err != nil {
 		logf(opts.Log, "testbed: reap: %v", err) // leftovers must not stop a new bed
 	}

@@ -1,0 +1,177 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/berth-dev/berth/integration/testbed"
+)
+
+// The bed must give real hosts of both releases: reachable with strict host key checking,
+// systemd running, passwordless sudo, SFTP.
+func TestBedHostsAnswerLikeRealHosts(t *testing.T) {
+	bed := sharedBed(t, "mixed:2")
+	if got := releases(bed); got != "bookworm,trixie" {
+		t.Fatalf("releases %s, want bookworm,trixie", got)
+	}
+	for _, h := range bed.Hosts {
+		t.Run(h.Name+"-"+h.Release, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			c, err := dial(ctx, h, bed.KnownHosts)
+			if err != nil {
+				t.Fatalf("strict SSH to %s: %v", h.Address, err)
+			}
+			defer c.Close()
+			if out, _ := runSSH(c, "systemctl is-system-running"); out != "running" && out != "degraded" {
+				t.Errorf("systemctl is-system-running: %q", out)
+			}
+			if out, err := runSSH(c, "sudo -n true && echo sudo-ok"); err != nil || out != "sudo-ok" {
+				t.Errorf("sudo -n true: %q, %v", out, err)
+			}
+			if out, err := runSSH(c, ". /etc/os-release && echo $VERSION_CODENAME"); err != nil || out != h.Release {
+				t.Errorf("os-release codename %q (%v), want %s", out, err, h.Release)
+			}
+			sftpRoundTrip(t, c, h)
+		})
+	}
+}
+
+// A known_hosts file with another key for the address, or without the address, must make the
+// handshake fail: the bed's hosts are never reached without checking their key.
+func TestBedHostKeyCheckingIsStrict(t *testing.T) {
+	bed := sharedBed(t, "mixed:2")
+	h := bed.Hosts[0]
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	pub, _, _ := ed25519.GenerateKey(rand.Reader)
+	wrong, _ := ssh.NewPublicKey(pub)
+	dir := t.TempDir()
+	cases := map[string]string{
+		"wrong key":    knownhosts.Line([]string{h.Address}, wrong) + "\n",
+		"unknown host": bed.Hosts[1].HostKeyLine + "\n",
+	}
+	for name, content := range cases {
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_"))
+		os.WriteFile(path, []byte(content), 0o644)
+		c, err := dial(ctx, h, path)
+		if err == nil {
+			c.Close()
+			t.Fatalf("%s: connected to %s with a known_hosts that does not hold its key", name, h.Address)
+		}
+		var ke *knownhosts.KeyError
+		if !errors.As(err, &ke) {
+			t.Fatalf("%s: want a knownhosts.KeyError, got %v", name, err)
+		}
+		if (name == "wrong key") != (len(ke.Want) > 0) {
+			t.Errorf("%s: KeyError.Want = %v", name, ke.Want)
+		}
+	}
+	if c, err := dial(ctx, h, bed.KnownHosts); err != nil { // and the right file still works
+		t.Fatalf("after the rejected attempts: %v", err)
+	} else {
+		c.Close()
+	}
+}
+
+func releases(b *testbed.Bed) string {
+	var rs []string
+	for _, h := range b.Hosts {
+		rs = append(rs, h.Release)
+	}
+	return strings.Join(rs, ",")
+}
+
+// dial connects as the test user, checking the host key against knownHostsPath, with a
+// deadline on the handshake (ClientConfig.Timeout covers only the TCP connect).
+func dial(ctx context.Context, h *testbed.Host, knownHostsPath string) (*ssh.Client, error) {
+	check, err := knownhosts.New(knownHostsPath)
+	if err != nil {
+		return nil, err
+	}
+	key, err := os.ReadFile(h.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := ssh.ParsePrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &ssh.ClientConfig{User: h.User, Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)}, HostKeyCallback: check}
+	addr := net.JoinHostPort(h.Address, "22")
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	sc, chans, reqs, err := ssh.NewClientConn(nc, addr, cfg)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	nc.SetDeadline(time.Time{})
+	return ssh.NewClient(sc, chans, reqs), nil
+}
+
+// runSSH runs a command and returns its trimmed stdout.
+func runSSH(c *ssh.Client, cmd string) (string, error) {
+	s, err := c.NewSession()
+	if err != nil {
+		return "", err
+	}
+	defer s.Close()
+	var out bytes.Buffer
+	s.Stdout = &out
+	err = s.Run(cmd)
+	return strings.TrimSpace(out.String()), err
+}
+
+// sftpRoundTrip writes a file over SFTP and reads it back, over SFTP and with docker exec.
+func sftpRoundTrip(t *testing.T, c *ssh.Client, h *testbed.Host) {
+	t.Helper()
+	sc, err := sftp.NewClient(c)
+	if err != nil {
+		t.Fatalf("sftp on %s: %v", h.Name, err)
+	}
+	defer sc.Close()
+	want := fmt.Sprintf("written over sftp to %s at %d\n", h.Name, time.Now().UnixNano())
+	path := "/home/tester/sftp-probe.txt"
+	f, err := sc.Create(path)
+	if err != nil {
+		t.Fatalf("sftp create: %v", err)
+	}
+	io.WriteString(f, want)
+	if err := f.Close(); err != nil {
+		t.Fatalf("sftp write: %v", err)
+	}
+	f, err = sc.Open(path)
+	if err != nil {
+		t.Fatalf("sftp open: %v", err)
+	}
+	got, _ := io.ReadAll(f)
+	f.Close()
+	if string(got) != want {
+		t.Errorf("sftp read back %q, want %q", got, want)
+	}
+	onHost, err := h.Exec(context.Background(), "cat", path)
+	if err != nil || onHost+"\n" != want {
+		t.Errorf("docker exec cat: %q, %v", onHost, err)
+	}
+	sc.Remove(path)
+}
