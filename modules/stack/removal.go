@@ -109,3 +109,22 @@ func removeProject(ctx context.Context, h modules.Host, project string) error {
 		"nets=$(docker network ls -q --filter "+filter+")",
 		`if [ -n "$nets" ]; then docker network rm $nets >/dev/null; fi`)
 }
+
+// DeployedProbe lists the stacks berth deployed on a host (those with a manifest), so that the
+// engine can plan a Removal for each one the inventory no longer has.
+func DeployedProbe() modules.Probe {
+	return modules.CmdProbe("find", StateRoot, "-mindepth", "2", "-maxdepth", "2", "-name", ManifestName)
+}
+
+// Deployed reads DeployedProbe's result: stack names, sorted. A host without berth's state
+// directory has none.
+func Deployed(res modules.ProbeResult) []string {
+	var names []string
+	for _, line := range strings.Split(string(res.Stdout), "\n") {
+		if line = strings.TrimSpace(line); strings.HasSuffix(line, "/"+ManifestName) {
+			names = append(names, path.Base(path.Dir(line)))
+		}
+	}
+	sortStrings(names)
+	return names
+}

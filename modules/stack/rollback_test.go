@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/berth-dev/berth/modules"
 )
 
 // A version whose healthcheck fails must be rolled back: previous files, previous image
@@ -144,4 +146,16 @@ func manifestOf(t *testing.T, s *sim) Manifest {
 		t.Fatal(err)
 	}
 	return m
+}
+
+func TestDeployed(t *testing.T) {
+	s, _ := deployed(t, V2, nil)
+	s.host.Reply("find /var/lib/berth/stacks", "/var/lib/berth/stacks/shop/manifest.json\n/var/lib/berth/stacks/billing/manifest.json\n", 0)
+	res, _ := s.host.Observe(t.Context(), []modules.Probe{DeployedProbe()})
+	if got := strings.Join(Deployed(res[0]), ","); got != "billing,shop" {
+		t.Fatalf("got %q", got)
+	}
+	if got := Deployed(modules.ProbeResult{ExitCode: 1, Stderr: []byte("No such file or directory")}); len(got) != 0 {
+		t.Fatalf("got %q", got)
+	}
 }
