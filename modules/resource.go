@@ -26,3 +26,18 @@ type Dependent interface {
 	DependsOn() []string
 	Notify(host string, changed []string) Change
 }
+
+// Phased is a resource whose changes must wait for other hosts. The engine applies phase 0
+// on every host, then phase 1, then phase 2, so that a moved replica runs healthy on its new
+// host (phase 0) before the balancers point at it (phase 1) and before the old one stops
+// (phase 2). Resources without the method are phase 0.
+type Phased interface {
+	Phase() int
+}
+
+// Phases of the engine's apply.
+const (
+	PhaseDeploy   = 0
+	PhaseBalance  = 1
+	PhaseTeardown = 2
+)

@@ -56,85 +56,113 @@ func (e *Engine) Apply(ctx context.Context, s *Session) Summary {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	results := make(map[string]HostResult, len(names))
+	results := make(map[string]*HostResult, len(names))
+	for _, n := range names {
+		hp := s.hosts[n].plan
+		results[n] = &HostResult{Host: n, Planned: len(hp.Changes), Outcome: OutcomeUnchanged}
+	}
 	var mu sync.Mutex
-	e.each(ctx, names, func(ctx context.Context, name string) {
-		r := e.applyHost(ctx, s.hosts[name])
-		mu.Lock()
-		results[name] = r
-		mu.Unlock()
-	})
+	for phase := modules.PhaseDeploy; phase <= modules.PhaseTeardown; phase++ {
+		e.each(ctx, names, func(ctx context.Context, name string) {
+			mu.Lock()
+			r := results[name]
+			mu.Unlock()
+			if r.Outcome == OutcomeFailed || r.Outcome == OutcomeSkipped {
+				return // a host that failed an earlier phase sits out the later ones
+			}
+			e.applyPhase(ctx, s.hosts[name], phase, r)
+		})
+	}
 	var sum Summary
 	for _, n := range names {
-		r, ok := results[n]
-		if !ok {
-			r = HostResult{Host: n, Outcome: OutcomeSkipped, Planned: len(s.hosts[n].plan.Changes), Error: "run cancelled before this host started"}
+		r := results[n]
+		if r.Outcome == OutcomeUnchanged && r.Planned > 0 && r.Applied == 0 && r.Error == "" {
+			r.Outcome, r.Error = OutcomeSkipped, "run cancelled before this host started"
 		}
-		sum.Hosts = append(sum.Hosts, r)
+		if r.Outcome != OutcomeFailed && r.Outcome != OutcomeSkipped {
+			e.Events.emit(Event{Type: EventHostDone, Host: n, Message: fmt.Sprintf("%d changes applied", r.Applied)})
+		}
+		sum.Hosts = append(sum.Hosts, *r)
 	}
 	e.Events.emit(Event{Type: EventApplyFinished, Message: fmt.Sprintf("%d hosts, %d failed", len(names), sum.Failed())})
 	return sum
 }
 
-func (e *Engine) applyHost(ctx context.Context, hs *hostSession) HostResult {
+// phaseOf is the phase a change runs in (see modules.Phased).
+func phaseOf(r modules.Resource) int {
+	if p, ok := r.(modules.Phased); ok {
+		return p.Phase()
+	}
+	return modules.PhaseDeploy
+}
+
+// applyPhase applies a host's changes of one phase, in plan order, holding the host's lock
+// for the duration. A failed change stops the host: later changes depend on earlier ones.
+func (e *Engine) applyPhase(ctx context.Context, hs *hostSession, phase int, r *HostResult) {
 	p := hs.plan
-	r := HostResult{Host: p.Host, Planned: len(p.Changes), Outcome: OutcomeUnchanged}
+	byAddr := map[string]modules.Resource{}
+	for _, res := range hs.resources {
+		byAddr[res.Address()] = res
+	}
+	var todo []modules.Change
+	for _, c := range p.Changes {
+		if res := byAddr[c.Address]; res != nil && phaseOf(res) == phase {
+			todo = append(todo, c)
+		} else if res == nil && phase == modules.PhaseDeploy {
+			todo = append(todo, c) // reported as an error below
+		}
+	}
 	switch {
 	case p.Error != "":
-		r.Outcome, r.Error = OutcomeFailed, p.Error
-		return r
-	case len(p.Changes) == 0:
-		e.Events.emit(Event{Type: EventHostDone, Host: p.Host, Message: "no changes"})
-		return r
-	case ctx.Err() != nil:
-		r.Outcome, r.Error = OutcomeSkipped, "run cancelled before this host started"
+		if phase == modules.PhaseDeploy {
+			r.Outcome, r.Error = OutcomeFailed, p.Error
+		}
+		return
+	case len(todo) == 0:
+		return
+	case ctx.Err() != nil || (e.Stopping != nil && e.Stopping()):
+		r.Outcome, r.Error = OutcomeSkipped, "run stopped before this host's changes started"
 		e.Events.emit(Event{Type: EventHostSkipped, Host: p.Host, Error: r.Error})
-		return r
+		return
 	}
 	if e.Lock != nil {
 		release, err := e.Lock(ctx, hs.conn)
 		if err != nil {
 			r.Outcome, r.Error = OutcomeFailed, err.Error()
 			e.Events.emit(Event{Type: EventHostFailed, Host: p.Host, Error: r.Error})
-			return r
+			return
 		}
 		defer release()
 	}
-	byAddr := map[string]modules.Resource{}
-	for _, res := range hs.resources {
-		byAddr[res.Address()] = res
-	}
-	for _, c := range p.Changes {
-		if e.Stopping != nil && e.Stopping() {
-			r.Outcome, r.Failed, r.Error = OutcomeFailed, c.Address, "stopped by request before this change"
-			e.Events.emit(Event{Type: EventHostFailed, Host: p.Host, Address: c.Address, Error: r.Error})
-			return r
-		}
-		if err := ctx.Err(); err != nil {
-			r.Outcome, r.Failed, r.Error = OutcomeFailed, c.Address, "stopped: "+err.Error()
-			e.Events.emit(Event{Type: EventHostFailed, Host: p.Host, Address: c.Address, Error: r.Error})
-			return r
-		}
-		res := byAddr[c.Address]
-		if res == nil {
-			r.Outcome, r.Failed, r.Error = OutcomeFailed, c.Address, "no resource produced this change"
-			return r
-		}
-		start := time.Now()
-		e.Events.emit(Event{Type: EventChangeStart, Host: p.Host, Address: c.Address, Action: c.Action.String(), Op: c.Op})
-		if err := res.Apply(ctx, hs.conn, c); err != nil {
-			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-				err = fmt.Errorf("interrupted: %w", err)
-			}
+	for _, c := range todo {
+		if err := e.applyChange(ctx, hs, byAddr[c.Address], c); err != nil {
 			r.Outcome, r.Failed, r.Error = OutcomeFailed, c.Address, err.Error()
-			e.Events.emit(Event{Type: EventChangeFailed, Host: p.Host, Address: c.Address, Op: c.Op, Error: err.Error(), Seconds: since(start)})
-			e.Events.emit(Event{Type: EventHostFailed, Host: p.Host, Address: c.Address, Error: err.Error()})
-			return r
+			e.Events.emit(Event{Type: EventHostFailed, Host: p.Host, Address: c.Address, Error: r.Error})
+			return
 		}
 		r.Applied++
 		r.Outcome = OutcomeChanged
-		e.Events.emit(Event{Type: EventChangeDone, Host: p.Host, Address: c.Address, Action: c.Action.String(), Op: c.Op, Seconds: since(start)})
 	}
-	e.Events.emit(Event{Type: EventHostDone, Host: p.Host, Message: fmt.Sprintf("%d changes applied", r.Applied)})
-	return r
+}
+
+func (e *Engine) applyChange(ctx context.Context, hs *hostSession, res modules.Resource, c modules.Change) error {
+	switch {
+	case e.Stopping != nil && e.Stopping():
+		return errors.New("stopped by request before this change")
+	case ctx.Err() != nil:
+		return fmt.Errorf("stopped: %w", ctx.Err())
+	case res == nil:
+		return errors.New("no resource produced this change")
+	}
+	start := time.Now()
+	e.Events.emit(Event{Type: EventChangeStart, Host: c.Host, Address: c.Address, Action: c.Action.String(), Op: c.Op})
+	if err := res.Apply(ctx, hs.conn, c); err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("interrupted: %w", err)
+		}
+		e.Events.emit(Event{Type: EventChangeFailed, Host: c.Host, Address: c.Address, Op: c.Op, Error: err.Error(), Seconds: since(start)})
+		return err
+	}
+	e.Events.emit(Event{Type: EventChangeDone, Host: c.Host, Address: c.Address, Action: c.Action.String(), Op: c.Op, Seconds: since(start)})
+	return nil
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/berth-dev/berth/inventory"
 	"github.com/berth-dev/berth/modules"
 	"github.com/berth-dev/berth/modules/hosttest"
+	"github.com/berth-dev/berth/provisioner/facts"
+	"github.com/berth-dev/berth/provisioner/schedule"
 )
 
 // debianHost is a fake that behaves like a Debian host for the commands the host layer
@@ -228,5 +230,52 @@ func TestReadOnlyPlanReportsBusyInTwoRoundTrips(t *testing.T) {
 	}
 	if f.Ran != nil {
 		t.Fatalf("a read-only plan ran commands: %q", f.Ran)
+	}
+}
+
+// orderRes records when its change is applied; phase says when the engine may run it.
+type orderRes struct {
+	addr  string
+	phase int
+	log   *[]string
+	mu    *sync.Mutex
+}
+
+func (o *orderRes) Address() string         { return o.addr }
+func (o *orderRes) Probes() []modules.Probe { return nil }
+func (o *orderRes) Phase() int              { return o.phase }
+func (o *orderRes) Diff([]modules.ProbeResult) []modules.Change {
+	return []modules.Change{{Address: o.addr, Action: modules.Update, Op: "x"}}
+}
+func (o *orderRes) Apply(ctx context.Context, h modules.Host, c modules.Change) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	*o.log = append(*o.log, h.Name()+":"+o.addr)
+	return nil
+}
+
+func TestPhasesRunAcrossHostsInOrder(t *testing.T) {
+	var log []string
+	var mu sync.Mutex
+	fakes := map[string]*debianHost{"a": newDebianHost("a"), "b": newDebianHost("b"), "c": newDebianHost("c")}
+	e := testEngine(testInventory("a", "b", "c"), fakes)
+	e.Build = func(_ *inventory.Inventory, h *inventory.Host, _ *facts.Facts, _ schedule.Assignment) []modules.Resource {
+		switch h.Name {
+		case "a": // the old replica's host: it must stop last
+			return []modules.Resource{&orderRes{"stack.web-removal", modules.PhaseTeardown, &log, &mu}}
+		case "b": // the balancer
+			return []modules.Resource{&orderRes{"balancer.cfg", modules.PhaseBalance, &log, &mu}}
+		}
+		return []modules.Resource{&orderRes{"stack.web", modules.PhaseDeploy, &log, &mu}}
+	}
+	ctx := context.Background()
+	sum := e.Apply(ctx, e.Plan(ctx, []string{"a", "b", "c"}, false))
+	if got := strings.Join(log, " "); got != "c:stack.web b:balancer.cfg a:stack.web-removal" {
+		t.Fatalf("apply order: %s", got)
+	}
+	for _, h := range sum.Hosts {
+		if h.Outcome != OutcomeChanged {
+			t.Errorf("%s: %s %s", h.Host, h.Outcome, h.Error)
+		}
 	}
 }
