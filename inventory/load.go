@@ -40,6 +40,7 @@ func Load(dir string, opts Options) (*Inventory, hcl.Diagnostics) {
 	}
 	l.inv = &Inventory{Dir: abs, Files: l.parser.Files()}
 	l.load()
+	l.suggestRefs()
 	l.inv.Files = l.parser.Files()
 	sortDiags(l.diags)
 	return l.inv, l.diags

@@ -3,5 +3,5 @@ locals {
 }
 
 host "h1" {
-  address = "${local.nett}.1"  # ERROR: Unsupported attribute
+  address = "${local.nett}.1"  # ERROR: Did you mean "net"
 }

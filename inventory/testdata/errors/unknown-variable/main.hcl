@@ -3,5 +3,5 @@ variable "prefix" {
 }
 
 host "h1" {
-  address = "${var.prefx}.1"  # ERROR: Unsupported attribute
+  address = "${var.prefx}.1"  # ERROR: Did you mean "prefix"
 }
