@@ -100,6 +100,10 @@ func releases(b *testbed.Bed) string {
 // dial connects as the test user, checking the host key against knownHostsPath, with a
 // deadline on the handshake (ClientConfig.Timeout covers only the TCP connect).
 func dial(ctx context.Context, h *testbed.Host, knownHostsPath string) (*ssh.Client, error) {
+	return dialWithin(ctx, h, knownHostsPath, 10*time.Second)
+}
+
+func dialWithin(ctx context.Context, h *testbed.Host, knownHostsPath string, limit time.Duration) (*ssh.Client, error) {
 	check, err := knownhosts.New(knownHostsPath)
 	if err != nil {
 		return nil, err
@@ -114,12 +118,12 @@ func dial(ctx context.Context, h *testbed.Host, knownHostsPath string) (*ssh.Cli
 	}
 	cfg := &ssh.ClientConfig{User: h.User, Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)}, HostKeyCallback: check}
 	addr := net.JoinHostPort(h.Address, "22")
-	var d net.Dialer
+	d := net.Dialer{Timeout: limit}
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	nc.SetDeadline(time.Now().Add(limit))
 	sc, chans, reqs, err := ssh.NewClientConn(nc, addr, cfg)
 	if err != nil {
 		nc.Close()
@@ -174,4 +178,89 @@ func sftpRoundTrip(t *testing.T, c *ssh.Client, h *testbed.Host) {
 		t.Errorf("docker exec cat: %q, %v", onHost, err)
 	}
 	sc.Remove(path)
+}
+
+// Each fault handle must make the host fail the way a real one does, and undoing it must bring
+// the host back at the same address with the same host keys.
+func TestBedFaultHandles(t *testing.T) {
+	bed := startBed(t, "bookworm:1")
+	h := bed.Hosts[0]
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	faults := []struct {
+		name        string
+		break_, fix func(context.Context) error
+	}{
+		{"ssh stopped", h.StopSSH, h.StartSSH},
+		{"network cut", h.Disconnect, h.Reconnect},
+		{"paused", h.Pause, h.Unpause},
+		{"stopped", h.Stop, h.Start},
+	}
+	for _, f := range faults {
+		if err := f.break_(ctx); err != nil {
+			t.Fatalf("%s: %v", f.name, err)
+		}
+		if c, err := dialWithin(ctx, h, bed.KnownHosts, 3*time.Second); err == nil {
+			c.Close()
+			t.Errorf("%s: host still accepts SSH", f.name)
+		} else {
+			t.Logf("%s: %v", f.name, err)
+		}
+		if err := f.fix(ctx); err != nil {
+			t.Fatalf("undo %s: %v", f.name, err)
+		}
+		if err := h.WaitSSH(ctx, time.Minute); err != nil { // strict: same host keys
+			t.Fatalf("after %s: %v", f.name, err)
+		}
+	}
+	if err := h.KillSSHD(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.WaitSSH(ctx, time.Minute); err != nil {
+		t.Fatalf("systemd did not bring sshd back: %v", err)
+	}
+}
+
+// The registry serves what PushImage pushed, to hosts of both releases and both Docker
+// generations; a new image under the same tag is what the hosts pull next.
+func TestBedRegistryServesPushedImages(t *testing.T) {
+	bed := sharedBed(t, "mixed-docker:2+registry")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	wantDocker := map[string]string{testbed.Bookworm: "20.10.", testbed.Trixie: "26.1."}
+	wantCompose := map[string]string{testbed.Bookworm: "1.29.", testbed.Trixie: "2.26."}
+	for _, h := range bed.Hosts {
+		v := mustExec(ctx, t, h, "docker", "version", "--format", "{{.Server.Version}}")
+		c := mustExec(ctx, t, h, "docker-compose", "version", "--short")
+		if !strings.HasPrefix(v, wantDocker[h.Release]) || !strings.HasPrefix(c, wantCompose[h.Release]) {
+			t.Errorf("%s (%s): docker %s, compose %s", h.Name, h.Release, v, c)
+		}
+		mustExec(ctx, t, h, "docker", "pull", "-q", bed.Registry.Image)
+	}
+	var digests []string
+	for _, version := range []string{"one", "two"} {
+		p, err := bed.PushImage(ctx, "th-probe:1", map[string]string{"etc/probe": version})
+		if err != nil {
+			t.Fatal(err)
+		}
+		digests = append(digests, p.Digest)
+		for _, h := range bed.Hosts {
+			mustExec(ctx, t, h, "docker", "pull", "-q", p.Ref)
+			if got := mustExec(ctx, t, h, "docker", "run", "--rm", p.Ref, "cat", "/etc/probe"); got != version {
+				t.Errorf("%s runs %q from %s, want %q", h.Name, got, p.Ref, version)
+			}
+		}
+	}
+	if digests[0] == digests[1] {
+		t.Errorf("same digest %s for different images", digests[0])
+	}
+}
+
+func mustExec(ctx context.Context, t *testing.T, h *testbed.Host, argv ...string) string {
+	t.Helper()
+	out, err := h.Exec(ctx, argv...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -151,7 +151,12 @@ func (b *Bed) startHosts(ctx context.Context, opts Options, images []string) err
 	if err := b.writeKnownHosts(); err != nil {
 		return err
 	}
-	return b.eachHost(func(h *Host) error { return h.WaitSSH(ctx, 90*time.Second) })
+	return b.eachHost(func(h *Host) error {
+		if err := h.WaitSSH(ctx, 90*time.Second); err != nil {
+			return err
+		}
+		return h.WaitBooted(ctx, 2*time.Minute)
+	})
 }
 
 // eachHost runs f on every host in parallel and joins the errors.

@@ -143,3 +143,19 @@ func (h *Host) State(ctx context.Context) (string, error) {
 	}
 	return out, nil
 }
+
+// WaitBooted waits until systemd has finished booting the host (is-system-running --wait
+// answers "running" or "degraded"), so that tests start from a settled host: with docker.io
+// preinstalled, dockerd is up.
+func (h *Host) WaitBooted(ctx context.Context, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	out, err := docker(ctx, "exec", h.Container, "sh", "-c", "systemctl is-system-running --wait; true")
+	if err != nil {
+		return fmt.Errorf("host %s: wait for boot: %w", h.Name, err)
+	}
+	if out != "running" && out != "degraded" {
+		return fmt.Errorf("host %s: systemd says %q after boot", h.Name, out)
+	}
+	return nil
+}
