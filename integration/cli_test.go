@@ -1,0 +1,79 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The real berth binary, built once per test binary: integration scenarios drive the CLI as
+// an ops person or a cron job would, and check the hosts, not only the output.
+var berthBin struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+func berthBinary(t *testing.T) string {
+	t.Helper()
+	berthBin.once.Do(func() {
+		dir, err := os.MkdirTemp("", "berth-integration-bin-")
+		if err != nil {
+			berthBin.err = err
+			return
+		}
+		berthBin.path = filepath.Join(dir, "berth")
+		out, err := exec.Command("go", "build", "-o", berthBin.path, "github.com/berth-dev/berth/cmd/berth").CombinedOutput()
+		if err != nil {
+			berthBin.err = errors.New("go build berth: " + err.Error() + ": " + string(out))
+		}
+	})
+	if berthBin.err != nil {
+		t.Fatal(berthBin.err)
+	}
+	return berthBin.path
+}
+
+// berthResult is what one berth command did.
+type berthResult struct {
+	Stdout, Stderr string
+	Code           int
+}
+
+// runBerth runs `berth ARGS...` with a clean environment: no ssh-agent, no ~/.ssh (the
+// inventory names the key and known_hosts), so nothing from the machine leaks into a test.
+func runBerth(t *testing.T, timeout time.Duration, args ...string) berthResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, berthBinary(t), args...)
+	cmd.Env = []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"), "TERM=dumb"}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := berthResult{Stdout: out.String(), Stderr: errb.String()}
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		r.Code = ee.ExitCode()
+	case err != nil:
+		t.Fatalf("berth %s: %v\nstderr:\n%s", strings.Join(args, " "), err, r.Stderr)
+	}
+	t.Logf("berth %s: exit %d", strings.Join(args, " "), r.Code)
+	return r
+}
+
+// wantCode fails the test with berth's output when the exit code is not want.
+func (r berthResult) wantCode(t *testing.T, want int) {
+	t.Helper()
+	if r.Code != want {
+		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.Code, want, r.Stdout, r.Stderr)
+	}
+}
