@@ -44,7 +44,14 @@ type Config struct {
 }
 
 // Addr is host:port as dialled and as looked up in known_hosts.
-func (c *Config) Addr() string { return net.JoinHostPort(c.Address, strconv.Itoa(c.Port)) }
+// A zero port means OpenSSH's default, 22.
+func (c *Config) Addr() string {
+	port := c.Port
+	if port == 0 {
+		port = 22
+	}
+	return net.JoinHostPort(c.Address, strconv.Itoa(port))
+}
 
 func (c *Config) withDefaults() Config {
 	d := *c
