@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -131,7 +132,29 @@ func (l *loader) stepValues(a attrs, st *Step) {
 			st.Attrs[n] = s
 		}
 	}
+	l.stepActions(a, st)
 	l.stepRefs(a, st)
+}
+
+// stepActions checks the values of action, status and weight.
+func (l *loader) stepActions(a attrs, st *Step) {
+	actions := map[string][]string{"balancer": {"drain", "ready", "weight"}, "service": {"start", "stop", "restart", "reload"}}
+	if act, ok := st.Attrs["action"]; ok && !contains(actions[st.Kind], act) {
+		a.fail("action", "Invalid action", "A %s step's action is one of %q, not %q.%s", st.Kind, actions[st.Kind], act, suggest(act, actions[st.Kind]))
+	}
+	if w, ok := st.Attrs["weight"]; ok {
+		if n, err := strconv.Atoi(w); err != nil || n < 0 || n > 256 {
+			a.fail("weight", "Invalid weight", "weight is a number from 0 to 256 (HAProxy server weight).")
+		}
+	}
+	if s, ok := st.Attrs["status"]; ok {
+		if n, err := strconv.Atoi(s); err != nil || n < 100 || n > 599 {
+			a.fail("status", "Invalid status", "status is an HTTP status code such as 200.")
+		}
+	}
+	if st.Kind == "balancer" && st.Attrs["action"] == "weight" && st.Attrs["weight"] == "" {
+		l.diags = append(l.diags, errorf(st.DeclRange, "Missing required argument", "A balancer step with action \"weight\" needs weight."))
+	}
 }
 
 // stepRefs checks the names a step refers to: balancers, stacks, apply targets.
