@@ -47,8 +47,18 @@ func (r *Resource) Address() string { return "package." + r.spec.Name }
 
 // Probes implements modules.Resource: one dpkg-query for all names.
 func (r *Resource) Probes() []modules.Probe {
-	argv := append([]string{"dpkg-query", "-W", "-f", "${Package}\t${db:Status-Abbrev}\t${Version}\n", "--"}, r.spec.Names...)
+	argv := []string{"dpkg-query", "-W", "-f", "${Package}\t${db:Status-Abbrev}\t${Version}\n", "--"}
+	for _, n := range r.spec.Names {
+		name, _ := splitPin(n)
+		argv = append(argv, name)
+	}
 	return []modules.Probe{{Argv: argv}}
+}
+
+// splitPin splits "name=version" (apt's syntax for a pinned version).
+func splitPin(s string) (name, version string) {
+	name, version, _ = strings.Cut(s, "=")
+	return name, version
 }
 
 // Installed parses dpkg-query output into the set of fully installed packages and versions.
@@ -70,7 +80,13 @@ func (r *Resource) Diff(obs []modules.ProbeResult) []modules.Change {
 	got := Installed(obs[0].Stdout)
 	var todo []string
 	for _, n := range r.spec.Names {
-		if _, ok := got[n]; ok == r.spec.Absent {
+		name, pin := splitPin(n)
+		v, ok := got[name]
+		if r.spec.Absent {
+			if ok {
+				todo = append(todo, name)
+			}
+		} else if !ok || (pin != "" && v != pin) {
 			todo = append(todo, n)
 		}
 	}
@@ -81,7 +97,7 @@ func (r *Resource) Diff(obs []modules.ProbeResult) []modules.Change {
 	if r.spec.Absent {
 		c.Action, c.Op, c.Reason = modules.Delete, "remove", "installed: "+strings.Join(todo, ", ")
 	} else {
-		c.Action, c.Op, c.Reason = modules.Create, "install", "not installed: "+strings.Join(todo, ", ")
+		c.Action, c.Op, c.Reason = modules.Create, "install", "not installed (or not at the pinned version): "+strings.Join(todo, ", ")
 	}
 	return []modules.Change{c}
 }

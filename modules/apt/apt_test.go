@@ -51,3 +51,17 @@ func TestLockTimeoutErrorNamesHolder(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestPinnedVersion(t *testing.T) {
+	r := New(Spec{Name: "tools", Names: []string{"htop=3.2.2-2", "jq"}})
+	if argv := r.Probes()[0].Argv; strings.Join(argv[5:], " ") != "htop jq" {
+		t.Fatalf("probe names: %q", argv[5:])
+	}
+	cs := r.Diff([]modules.ProbeResult{{Stdout: []byte("htop\tii \t3.0.5-7\njq\tii \t1.6\n")}})
+	if len(cs) != 1 || cs[0].After != "htop=3.2.2-2" {
+		t.Fatalf("changes: %+v", cs)
+	}
+	if cs := r.Diff([]modules.ProbeResult{{Stdout: []byte("htop\tii \t3.2.2-2\njq\tii \t1.6\n")}}); len(cs) != 0 {
+		t.Fatalf("pinned and installed still diffs: %+v", cs)
+	}
+}
