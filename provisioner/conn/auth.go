@@ -70,6 +70,9 @@ func loadIdentity(cfg *Config, file string, ag agent.ExtendedAgent) (ssh.Signer,
 			return nil, nil
 		}
 		pass, perr := cfg.Passphrase(file)
+		if errors.Is(perr, ErrNoTerminal) {
+			return nil, nil
+		}
 		if perr != nil {
 			return nil, fmt.Errorf("host %s: passphrase for %s: %w", cfg.Name, file, perr)
 		}

@@ -80,11 +80,14 @@ type Resolver struct {
 	SSHConfig *ssh_config.Config   // parsed ~/.ssh/config; nil for none
 	Home      string
 	Getenv    func(string) string
+	// Passphrase unlocks encrypted identity files the agent does not hold; NewResolver sets
+	// TerminalPassphrase.
+	Passphrase func(file string) ([]byte, error)
 }
 
 // NewResolver reads ~/.ssh/config (if present) for the user whose home is home.
 func NewResolver(inv *inventory.Inventory, home string, getenv func(string) string) (*Resolver, error) {
-	r := &Resolver{Inventory: inv, Home: home, Getenv: getenv}
+	r := &Resolver{Inventory: inv, Home: home, Getenv: getenv, Passphrase: TerminalPassphrase()}
 	path := filepath.Join(home, ".ssh", "config")
 	f, err := os.Open(path)
 	if os.IsNotExist(err) {
@@ -116,7 +119,7 @@ func (r *Resolver) Resolve(h *inventory.Host) (*Config, error) {
 
 func (r *Resolver) resolve(name, alias string, s inventory.SSH, seen map[string]bool) (*Config, error) {
 	c := &Config{Name: name, Address: r.get(alias, "HostName"), User: s.User, Port: s.Port,
-		ConnectTimeout: s.ConnectTimeout, AgentSocket: r.Getenv("SSH_AUTH_SOCK")}
+		ConnectTimeout: s.ConnectTimeout, AgentSocket: r.Getenv("SSH_AUTH_SOCK"), Passphrase: r.Passphrase}
 	if c.Address == "" {
 		c.Address = alias
 	}
@@ -170,6 +173,8 @@ func (r *Resolver) fillFiles(c *Config, alias string, s inventory.SSH) {
 	switch {
 	case s.KnownHosts != "":
 		c.KnownHosts = []string{r.expand(s.KnownHosts)}
+	case r.besideInventory() != "":
+		c.KnownHosts = []string{r.besideInventory()}
 	case r.get(alias, "UserKnownHostsFile") != "":
 		for _, f := range strings.Fields(r.get(alias, "UserKnownHostsFile")) {
 			c.KnownHosts = append(c.KnownHosts, r.expand(f))
@@ -177,6 +182,18 @@ func (r *Resolver) fillFiles(c *Config, alias string, s inventory.SSH) {
 	default:
 		c.KnownHosts = []string{filepath.Join(r.Home, ".ssh", "known_hosts")}
 	}
+}
+
+// besideInventory is the inventory's own known_hosts file when it has one.
+func (r *Resolver) besideInventory() string {
+	if r.Inventory == nil || r.Inventory.Dir == "" {
+		return ""
+	}
+	p := filepath.Join(r.Inventory.Dir, "known_hosts")
+	if _, err := os.Stat(p); err != nil {
+		return ""
+	}
+	return p
 }
 
 // resolveJump turns "a,b" (a reached first) into Configs. A hop that names an inventory host

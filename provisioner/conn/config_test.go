@@ -71,3 +71,16 @@ func TestResolveJumpLoop(t *testing.T) {
 		t.Error("a host jumping through itself was accepted")
 	}
 }
+
+func TestKnownHostsBesideInventoryIsTheDefault(t *testing.T) {
+	dir := t.TempDir()
+	r := &Resolver{Inventory: &inventory.Inventory{Dir: dir}, Home: t.TempDir(), Getenv: func(string) string { return "" }}
+	h := &inventory.Host{Name: "a", Address: "a"}
+	if c, _ := r.Resolve(h); c.KnownHosts[0] != filepath.Join(r.Home, ".ssh", "known_hosts") {
+		t.Errorf("without a file beside the inventory: %v", c.KnownHosts)
+	}
+	os.WriteFile(filepath.Join(dir, "known_hosts"), nil, 0o644)
+	if c, _ := r.Resolve(h); c.KnownHosts[0] != filepath.Join(dir, "known_hosts") {
+		t.Errorf("with a file beside the inventory: %v", c.KnownHosts)
+	}
+}
