@@ -55,11 +55,15 @@ defaults
     default-server inter 2s fall 3 rise 2 init-addr libc,none
 `
 
+// headerPrefix starts every file berth renders; a live file without it was written by
+// someone else (the package, a person), which the plan says.
+const headerPrefix = "# Written by berth for balancer"
+
 func header(b *bytes.Buffer, name string) {
 	if name != "" {
 		name = " " + name
 	}
-	fmt.Fprintf(b, "# Written by berth for balancer%s from the stacks' placements.\n", name)
+	fmt.Fprintf(b, "%s%s from the stacks' placements.\n", headerPrefix, name)
 	b.WriteString("# Do not edit: berth replaces this file on every change.\n\n")
 	b.WriteString(preamble)
 }
