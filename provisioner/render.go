@@ -43,7 +43,7 @@ func Render(w io.Writer, p *Plan) {
 			if c.Before != "" {
 				fmt.Fprintf(w, "      before: %s\n", oneLine(c.Before))
 			}
-			if c.After != "" && c.Op != "restart" {
+			if c.After != "" && c.Op != "restart" && !strings.Contains(c.Reason, c.After) {
 				fmt.Fprintf(w, "      after:  %s\n", oneLine(c.After))
 			}
 		}
