@@ -45,7 +45,8 @@ func (a attrs) value(name string, ty cty.Type) (cty.Value, bool) {
 		return cty.NilVal, false
 	}
 	if !v.IsWhollyKnown() {
-		a.fail(name, "Value not known", "The value of %q cannot be known while loading the inventory.", name)
+		// Only an earlier error (a variable or local that failed) makes a value unknown;
+		// that error is reported already, so this use of it stays silent.
 		return cty.NilVal, false
 	}
 	cv, err := convert.Convert(v, ty)

@@ -55,9 +55,6 @@ func (l *loader) load() {
 	l.collect()
 	l.variables()
 	l.locals()
-	if l.diags.HasErrors() {
-		return // everything below would report unknown var./local. references again
-	}
 	l.defaults()
 	l.hosts()
 	l.groups()
