@@ -1,0 +1,110 @@
+package provisioner
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/berth-dev/berth/inventory"
+	"github.com/berth-dev/berth/modules"
+	"github.com/berth-dev/berth/modules/apt"
+	"github.com/berth-dev/berth/modules/balancer"
+	"github.com/berth-dev/berth/modules/service"
+	"github.com/berth-dev/berth/provisioner/schedule"
+)
+
+// BalancerResources returns the HAProxy of host h when balancers select it: the package, the
+// configuration rendered from the assignment, and the service, enabled and running. Every
+// balancer selecting h shares one HAProxy and one configuration. The configuration reloads
+// HAProxy itself, in the balance phase; the service only makes sure HAProxy runs.
+func BalancerResources(inv *inventory.Inventory, h *inventory.Host, a schedule.Assignment) []modules.Resource {
+	mine := balancersOn(inv, h.Name)
+	if len(mine) == 0 {
+		return nil
+	}
+	var cfg modules.Resource
+	content, err := balancer.Render(BalancerConfig(inv, mine, a))
+	if err != nil {
+		cfg = balancer.NewConfigError(fmt.Errorf("%s: %w", balancerSources(mine), err))
+	} else {
+		cfg = balancer.NewConfig(content)
+	}
+	enabled := true
+	return []modules.Resource{
+		apt.New(apt.Spec{Name: "haproxy", Names: []string{"haproxy"}}),
+		cfg,
+		service.New(service.Spec{Name: balancer.Service, Enabled: &enabled, State: "running"}),
+	}
+}
+
+// balancersOn returns the balancers selecting host, in name order.
+func balancersOn(inv *inventory.Inventory, host string) []*inventory.Balancer {
+	var out []*inventory.Balancer
+	for _, b := range inv.Balancers {
+		if slices.Contains(b.Hosts, host) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// balancerSources names balancers with their source positions, for errors.
+func balancerSources(bs []*inventory.Balancer) string {
+	var s []string
+	for _, b := range bs {
+		s = append(s, fmt.Sprintf("balancer %q (%s)", b.Name, b.DeclRange.String()))
+	}
+	return strings.Join(s, ", ")
+}
+
+// BalancerConfig is the HAProxy configuration of one host running balancers bs: a frontend
+// per frontend block, a backend per stack port they route to, and a health-checked server
+// per replica of that stack at its host's address and published port. Frontend names are
+// the blocks' names; when several balancers share the host they are prefixed with the
+// balancer's name ("edge.web") so that two balancers may both have a "web".
+func BalancerConfig(inv *inventory.Inventory, bs []*inventory.Balancer, a schedule.Assignment) balancer.Config {
+	var cfg balancer.Config
+	var names []string
+	backends := map[string]bool{}
+	for _, b := range bs {
+		names = append(names, b.Name)
+		for _, f := range b.Frontends {
+			be := balancer.BackendName(f.Stack, f.Port)
+			name := f.Name
+			if len(bs) > 1 {
+				name = b.Name + "." + f.Name
+			}
+			cfg.Frontends = append(cfg.Frontends, balancer.Frontend{Name: name, Bind: f.Bind, Backend: be})
+			if !backends[be] {
+				backends[be] = true
+				cfg.Backends = append(cfg.Backends, balancer.Backend{Name: be, Servers: backendServers(inv, f, a)})
+			}
+		}
+	}
+	cfg.Name = strings.Join(names, ":")
+	return cfg
+}
+
+// backendServers lists the replicas of the frontend's stack. A replica whose host left the
+// inventory has no address to send to and is left out; the stack has no placement before
+// its first apply, and the backend then has no server.
+func backendServers(inv *inventory.Inventory, f inventory.Frontend, a schedule.Assignment) []balancer.Server {
+	sp := a.Stack(f.Stack)
+	if sp == nil {
+		return nil
+	}
+	var out []balancer.Server
+	for _, r := range sp.Replicas {
+		h := inv.Host(r.Host)
+		port, ok := r.Ports[f.Port]
+		if h == nil || !ok {
+			continue
+		}
+		addr := h.Address
+		if addr == "" { // as the SSH transport does; an ssh_config HostName is not consulted
+			addr = h.Name
+		}
+		out = append(out, balancer.Server{Name: balancer.ServerName(f.Stack, r.Index), Address: addr, Port: port})
+	}
+	return out
+}
