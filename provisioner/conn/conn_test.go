@@ -353,3 +353,18 @@ func TestFetchHostKeyAndAppend(t *testing.T) {
 	}
 	dial(t, f.cfg)
 }
+
+func TestKeepaliveClosesAFrozenConnection(t *testing.T) {
+	f := setup(t)
+	f.cfg.KeepAlive = 20 * time.Millisecond
+	s := dial(t, f.cfg)
+	defer f.srv.SetFreeze(false)
+	_, err := s.Run(context.Background(), modules.Command{Argv: []string{"sh", "-c", "echo started; exec sleep 30"},
+		Stream: func(string, string) { f.srv.SetFreeze(true) }})
+	if err == nil {
+		t.Fatal("a command on a frozen host returned without error")
+	}
+	if _, err := s.Run(context.Background(), modules.Command{Argv: []string{"true"}}); err == nil {
+		t.Error("the connection is still in use after keepalives went unanswered")
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -39,6 +40,7 @@ type Server struct {
 	sudo     atomic.Value // string: "" no sudo handling; "nopasswd": strip the prefix; "password": refuse
 	stall    atomic.Bool  // accept TCP, never answer the handshake
 	cutAfter atomic.Int64 // >0: drop the connection and kill the command after this many stdin bytes
+	freeze   atomic.Bool  // stop reading every connection, like a host that froze
 	mu       sync.Mutex
 	lines    []string // command lines received
 }
@@ -96,6 +98,10 @@ func (s *Server) SetStall(on bool) { s.stall.Store(on) }
 // loses the link would) after n bytes of a command's stdin; 0 disables.
 func (s *Server) SetCutAfter(n int64) { s.cutAfter.Store(n) }
 
+// SetFreeze makes the server stop reading its connections (a frozen host, a dead link
+// without a reset): nothing is answered, keepalives included, until it is unset.
+func (s *Server) SetFreeze(on bool) { s.freeze.Store(on) }
+
 // Lines returns the command lines the server received, in order.
 func (s *Server) Lines() []string {
 	s.mu.Lock()
@@ -120,7 +126,7 @@ func (s *Server) serve() {
 			s.t.Cleanup(func() { nc.Close() })
 			continue
 		}
-		go s.handle(nc)
+		go s.handle(&freezableConn{Conn: nc, s: s})
 	}
 }
 
@@ -145,6 +151,19 @@ func (s *Server) handle(nc net.Conn) {
 			nch.Reject(ssh.UnknownChannelType, "no")
 		}
 	}
+}
+
+// freezableConn blocks reads while the server is frozen.
+type freezableConn struct {
+	net.Conn
+	s *Server
+}
+
+func (c *freezableConn) Read(p []byte) (int, error) {
+	for c.s.freeze.Load() {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return c.Conn.Read(p)
 }
 
 // forward serves ProxyJump: a direct-tcpip channel to host:port.
