@@ -51,7 +51,7 @@ func loadCompose(sd *stackDecl) *hcl.Diagnostic {
 		if s.EnvFile != "" {
 			return errorf(sd.envRng, "Two env files", "Stack %q sets env_file, which is shipped as the stack's .env, but its directory has a .env too; keep one (the env_file, outside the stack directory, is the usual place for secrets).", s.Name)
 		}
-		s.Env, s.EnvFile = Secret(sf.files[".env"]), filepath.Join(s.ComposeDir, ".env")
+		s.Env, s.EnvFile = Secret(sf.files[".env"]), filepath.Join(sd.composeRel, ".env")
 	}
 	delete(sf.files, ".env")
 	s.ComposeFile = sf.files[sf.compose]
@@ -63,7 +63,8 @@ func loadCompose(sd *stackDecl) *hcl.Diagnostic {
 	}
 	p, err := composeProject(s, sf, envMap)
 	if err != nil {
-		return errorf(sd.composeRng, "Invalid compose project", "Stack %q: compose could not load %s: %s.", s.Name, sd.relCompose(sf.compose), cleanComposeErr(err, s.ComposeDir))
+		msg := redactString(cleanComposeErr(err, s.ComposeDir), envValues(envMap))
+		return errorf(sd.composeRng, "Invalid compose project", "Stack %q: compose could not load %s: %s.", s.Name, sd.relCompose(sf.compose), msg)
 	}
 	s.Project = p
 	d := checkServiceEnvFiles(sd, p)
@@ -133,5 +134,5 @@ func checkServiceEnvFiles(sd *stackDecl, p *types.Project) *hcl.Diagnostic {
 }
 
 func (sd *stackDecl) relCompose(name string) string {
-	return filepath.Join(filepath.Base(sd.s.ComposeDir), name)
+	return filepath.Join(sd.composeRel, name)
 }

@@ -161,3 +161,32 @@ func TestFilesKeptOnError(t *testing.T) {
 		t.Fatalf("want errors and the file map, got %v, files %v", diags, inv.Files)
 	}
 }
+
+// TestComposeLikeDockerCompose: extends from another file, the override file, the stack
+// directory's .env for interpolation (kept as the secret Env), profiles.
+func TestComposeLikeDockerCompose(t *testing.T) {
+	inv, diags := Load("testdata/valid/extends", Options{})
+	if diags.HasErrors() {
+		t.Fatal(describe(diags))
+	}
+	s := inv.Stacks[0]
+	web := s.Project.Services["web"]
+	tests := []struct {
+		name      string
+		got, want any
+	}{
+		{"extends + interpolation from .env", web.Image, "registry.test/base:7"},
+		{"healthcheck from base", web.HealthCheck != nil && web.HealthCheck.Test[1] == "true", true},
+		{"override merged", web.Labels["tier"], "front"},
+		{"profile active", len(s.Project.Services), 2},
+		{".env is the secret", string(s.Env), "BASE_TAG=7\n"},
+		{"env file path", s.EnvFile, "app/.env"},
+		{".env not a config file", sortedFileNames(s.ConfigFiles), []string{"base.yaml", "compose.override.yaml"}},
+		{"port service", s.Ports[0].Service, "web"},
+	}
+	for _, tt := range tests {
+		if !reflect.DeepEqual(tt.got, tt.want) {
+			t.Errorf("%s: got %#v, want %#v", tt.name, tt.got, tt.want)
+		}
+	}
+}

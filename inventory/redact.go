@@ -50,3 +50,25 @@ func leaks(s string, secrets []string) bool {
 	}
 	return false
 }
+
+// redactString replaces every secret value (of 4 characters or more) in a message, such as a
+// compose error quoting an interpolated value.
+func redactString(msg string, secrets []string) string {
+	for _, v := range secrets {
+		if len(v) >= 4 {
+			msg = strings.ReplaceAll(msg, v, Redacted)
+		}
+	}
+	return msg
+}
+
+// envValues returns the values of KEY=VALUE lines.
+func envValues(kv []string) []string {
+	var out []string
+	for _, e := range kv {
+		if _, v, ok := strings.Cut(e, "="); ok && v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}

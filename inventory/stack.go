@@ -14,6 +14,7 @@ type stackDecl struct {
 	block      *hcl.Block
 	composeRng hcl.Range
 	envRng     hcl.Range
+	composeRel string // the compose attribute as written, relative to the inventory directory
 	ok         bool // compose directory found; compose loading may proceed
 	err        *hcl.Diagnostic
 }
@@ -80,7 +81,7 @@ func (l *loader) composeDir(a attrs, sd *stackDecl) {
 		a.fail("compose", "Invalid compose directory", "Stack %q: %q is not a directory; compose names the directory that holds compose.yaml and its files.", sd.s.Name, rel)
 		return
 	}
-	sd.s.ComposeDir, sd.ok = abs, true
+	sd.s.ComposeDir, sd.composeRel, sd.ok = abs, rel, true
 }
 
 // envFile reads env_file, a path relative to the inventory directory. Its content is a
