@@ -15,7 +15,7 @@ type stackDecl struct {
 	composeRng hcl.Range
 	envRng     hcl.Range
 	composeRel string // the compose attribute as written, relative to the inventory directory
-	ok         bool // compose directory found; compose loading may proceed
+	ok         bool   // compose directory found; compose loading may proceed
 	err        *hcl.Diagnostic
 }
 
