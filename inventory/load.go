@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -43,7 +44,7 @@ func Load(dir string, opts Options) (*Inventory, hcl.Diagnostics) {
 	l.suggestRefs()
 	l.inv.Files = l.parser.Files()
 	sortDiags(l.diags)
-	return l.inv, l.diags
+	return l.inv, uniqDiags(l.diags)
 }
 
 // load runs the phases in order; a phase that found errors stops the later ones only when
@@ -137,4 +138,22 @@ func sortDiags(ds hcl.Diagnostics) {
 		}
 		return ds[i].Summary < ds[j].Summary
 	})
+}
+
+// uniqDiags drops repeated diagnostics: a block evaluated for many hosts reports a problem
+// that does not depend on the host once, not once per host.
+func uniqDiags(ds hcl.Diagnostics) hcl.Diagnostics {
+	seen := map[string]bool{}
+	out := ds[:0]
+	for _, d := range ds {
+		key := fmt.Sprintf("%d|%s|%s", d.Severity, d.Summary, d.Detail)
+		if d.Subject != nil {
+			key += "|" + d.Subject.String()
+		}
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, d)
+		}
+	}
+	return out
 }

@@ -190,3 +190,10 @@ func TestComposeLikeDockerCompose(t *testing.T) {
 		}
 	}
 }
+
+func TestPerHostErrorReportedOnce(t *testing.T) {
+	_, diags := Load("testdata/errors/per-host-error-once", Options{})
+	if len(diags) != 1 {
+		t.Fatalf("want 1 diagnostic for a block selecting 2 hosts, got %d:\n%s", len(diags), describe(diags))
+	}
+}
