@@ -33,8 +33,12 @@ func EnsureImage(ctx context.Context, log io.Writer, release string, withDocker 
 		return name, nil
 	}
 	start := time.Now()
+	old, _ := docker(ctx, "image", "inspect", "-f", "{{.Id}}", name)
 	if err := buildImage(ctx, log, release, withDocker, name); err != nil {
 		return "", fmt.Errorf("build image %s: %w", name, err)
+	}
+	if old != "" {
+		docker(ctx, "image", "rm", old) // the previous recipe's image; fails harmlessly while in use
 	}
 	logf(log, "testbed: image %s built in %s", name, time.Since(start).Round(time.Second))
 	return name, nil

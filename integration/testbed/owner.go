@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // Labels on everything a bed creates.
@@ -16,12 +17,14 @@ const (
 	labelKeep  = "berth.testbed.keep"  // "1": started by hand, never reaped
 )
 
-// newPrefix names a bed: "bt", this process's pid, and random hex, so that beds of the same or
-// of different processes never share names.
+var bedCount atomic.Int64
+
+// newPrefix names a bed: "bt", this process's pid, a counter (unique within the process) and
+// random hex (a later process with the same pid must not collide with a kept bed).
 func newPrefix() string {
 	b := make([]byte, 2)
 	rand.Read(b)
-	return fmt.Sprintf("bt%d-%s", os.Getpid(), hex.EncodeToString(b))
+	return fmt.Sprintf("bt%d-%d%s", os.Getpid(), bedCount.Add(1), hex.EncodeToString(b))
 }
 
 // ownerID identifies this process; the start time guards against a reused pid.

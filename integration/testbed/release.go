@@ -1,6 +1,9 @@
 package testbed
 
-import "fmt"
+import (
+	"fmt"
+	"os"
+)
 
 // Releases the bed can run, with what each brings (see docs/testbed.md).
 const (
@@ -29,11 +32,17 @@ func checkRelease(r string) error {
 
 // ImageName is the image of a release, with docker.io, docker-compose and rsyslog
 // preinstalled when withDocker is set.
+// The repository is berth-testhost unless $BERTH_TESTBED_IMAGE_REPO names another (to build
+// apart from the images other users of this Docker engine run, e.g. to measure a cold start).
 func ImageName(release string, withDocker bool) string {
-	if withDocker {
-		return "berth-testhost:" + release + "-docker"
+	repo := os.Getenv("BERTH_TESTBED_IMAGE_REPO")
+	if repo == "" {
+		repo = "berth-testhost"
 	}
-	return "berth-testhost:" + release
+	if withDocker {
+		return repo + ":" + release + "-docker"
+	}
+	return repo + ":" + release
 }
 
 // sourcesList is the apt sources of a release on the project's mirror.
