@@ -178,8 +178,10 @@ func (d *Daemon) validate(ctx context.Context, h modules.Host) error {
 	return fmt.Errorf("daemon.json rejected by dockerd --validate on %s (the live file was not touched): %s", h.Name(), modules.Tail(res.Stderr, res.Stdout))
 }
 
-// restart restarts dockerd and waits until it answers.
+// restart restarts dockerd and waits until it answers. A previous failed start may have hit
+// systemd's start limit; reset-failed clears it so the restart is really attempted.
 func restart(ctx context.Context, h modules.Host) error {
+	h.Run(ctx, modules.Command{Argv: []string{"systemctl", "reset-failed", "docker"}})
 	res, err := h.Run(ctx, modules.Command{Argv: []string{"systemctl", "restart", "docker"}})
 	if err != nil {
 		return fmt.Errorf("restart docker on %s: %w", h.Name(), err)
@@ -190,6 +192,7 @@ func restart(ctx context.Context, h modules.Host) error {
 			return nil
 		}
 	}
-	logs, _ := h.Run(ctx, modules.Command{Argv: []string{"journalctl", "-u", "docker", "-n", "8", "--no-pager", "-o", "cat"}})
-	return fmt.Errorf("dockerd did not come back on %s: %s", h.Name(), modules.Tail(bytes.TrimSpace(logs.Stdout), res.Stderr))
+	why := modules.Tail(res.Stderr, res.Stdout)
+	logs, _ := h.Run(ctx, modules.Command{Argv: []string{"journalctl", "-u", "docker", "-n", "5", "--no-pager", "-o", "cat"}})
+	return fmt.Errorf("dockerd did not come back on %s: %s (journal: %s)", h.Name(), why, modules.Tail(bytes.TrimSpace(logs.Stdout)))
 }

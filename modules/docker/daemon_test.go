@@ -120,3 +120,18 @@ func TestSourcesForDockerRepository(t *testing.T) {
 		t.Errorf("resources: %s", strings.Join(addrs, " "))
 	}
 }
+
+func TestDistroPackages(t *testing.T) {
+	for _, tc := range []struct {
+		p    Platform
+		want string
+	}{
+		{Platform{Distro: "debian", Codename: "bookworm"}, "docker.io docker-compose"},
+		{Platform{Distro: "debian", Codename: "trixie"}, "docker.io docker-compose docker-cli"},
+		{Platform{Distro: "ubuntu", Codename: "noble"}, "docker.io docker-compose"},
+	} {
+		if got := strings.Join(DistroPackages(tc.p), " "); got != tc.want {
+			t.Errorf("%+v: %s, want %s", tc.p, got, tc.want)
+		}
+	}
+}

@@ -33,7 +33,7 @@ type Spec struct {
 // packages, daemon.json (which restarts dockerd itself when it changes), then the service.
 func Resources(s Spec) []modules.Resource {
 	var rs []modules.Resource
-	pkgs := []string{"docker.io", "docker-compose"}
+	pkgs := DistroPackages(s.Platform)
 	if s.Source == SourceDocker {
 		rs = append(rs, apt.New(apt.Spec{Name: "docker-repo-tools", Names: []string{"ca-certificates", "curl", "gnupg"}}))
 		rs = append(rs, RepoResources(s.Platform)...)
@@ -46,6 +46,21 @@ func Resources(s Spec) []modules.Resource {
 		service.New(service.Spec{Name: "docker", Enabled: &enabled, State: "running"}),
 	)
 	return rs
+}
+
+// DistroPackages are the distribution's packages for Docker and compose. Debian 13 split the
+// client out of docker.io into docker-cli (only recommended, and berth installs without
+// recommends), so it is named explicitly there.
+func DistroPackages(p Platform) []string {
+	pkgs := []string{"docker.io", "docker-compose"}
+	switch p.Codename {
+	case "buster", "bullseye", "bookworm", "focal", "jammy", "noble":
+		return pkgs
+	}
+	if p.Distro == "debian" {
+		pkgs = append(pkgs, "docker-cli")
+	}
+	return pkgs
 }
 
 // SourcesPath and KeyPath are where Docker's apt repository is configured.
