@@ -27,53 +27,59 @@ func (l *loader) loadComposeAll(decls []*stackDecl) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			sd.err = loadCompose(sd)
+			sd.diags = loadCompose(sd)
 		}()
 	}
 	wg.Wait()
 	for _, sd := range decls {
-		if sd.err != nil {
-			l.diags = append(l.diags, sd.err)
-		}
+		l.diags = append(l.diags, sd.diags...)
 	}
 }
 
 // loadCompose loads a stack directory the way docker compose on the host will see it: the
 // env file is the project's .env (interpolation), the project name is the stack name, the
 // stack's profiles are active. The local environment is not used: the host's is not ours.
-func loadCompose(sd *stackDecl) *hcl.Diagnostic {
+func loadCompose(sd *stackDecl) hcl.Diagnostics {
 	s := sd.s
 	sf, err := readStackDir(s.ComposeDir)
 	if err != nil {
-		return errorf(sd.composeRng, "Invalid stack directory", "Stack %q: %s.", s.Name, err)
+		return hcl.Diagnostics{errorf(sd.composeRng, "Invalid stack directory", "Stack %q: %s.", s.Name, err)}
 	}
 	if _, ok := sf.files[".env"]; ok {
 		if s.EnvFile != "" {
-			return errorf(sd.envRng, "Two env files", "Stack %q sets env_file, which is shipped as the stack's .env, but its directory has a .env too; keep one (the env_file, outside the stack directory, is the usual place for secrets).", s.Name)
+			return hcl.Diagnostics{errorf(sd.envRng, "Two env files", "Stack %q sets env_file, which is shipped as the stack's .env, but its directory has a .env too; keep one (the env_file, outside the stack directory, is the usual place for secrets).", s.Name)}
 		}
 		s.Env, s.EnvFile = Secret(sf.files[".env"]), filepath.Join(sd.composeRel, ".env")
 	}
 	delete(sf.files, ".env")
+	yamls := map[string][]byte{}
+	for k, v := range sf.files {
+		yamls[k] = v
+	}
 	s.ComposeFile = sf.files[sf.compose]
 	delete(sf.files, sf.compose)
 	s.ConfigFiles = sf.files
 	envMap, err := envFromSecret(s)
 	if err != nil {
-		return errorf(sd.envRng, "Invalid env file", "Stack %q: %s.", s.Name, err)
+		return hcl.Diagnostics{errorf(sd.envRng, "Invalid env file", "Stack %q: %s.", s.Name, err)}
 	}
-	p, err := composeProject(s, sf, envMap)
+	w := &composeWarnings{missing: map[string]bool{}}
+	p, err := composeProject(s, sf, envMap, w.lookupOption)
 	if err != nil {
 		msg := redactString(cleanComposeErr(err, s.ComposeDir), envValues(envMap))
-		return errorf(sd.composeRng, "Invalid compose project", "Stack %q: compose could not load %s: %s.", s.Name, sd.relCompose(sf.compose), msg)
+		return hcl.Diagnostics{errorf(sd.composeRng, "Invalid compose project", "Stack %q: compose could not load %s: %s.", s.Name, sd.relCompose(sf.compose), msg)}
 	}
 	s.Project = p
-	d := checkServiceEnvFiles(sd, p)
+	diags := w.diags(sd, yamls)
+	if d := checkServiceEnvFiles(sd, p); d != nil {
+		diags = append(diags, d)
+	}
 	m, _ := parseDotEnv(s.Env)
 	redactProject(p, m)
-	return d
+	return diags
 }
 
-func composeProject(s *Stack, sf *stackFiles, envMap []string) (*types.Project, error) {
+func composeProject(s *Stack, sf *stackFiles, envMap []string, lookup func(*composeloader.Options)) (*types.Project, error) {
 	paths := []string{filepath.Join(s.ComposeDir, sf.compose)}
 	if sf.override != "" {
 		paths = append(paths, filepath.Join(s.ComposeDir, sf.override))
@@ -84,7 +90,7 @@ func composeProject(s *Stack, sf *stackFiles, envMap []string) (*types.Project, 
 		cli.WithEnv(envMap),
 		cli.WithProfiles(s.Profiles),
 		cli.WithResolvedPaths(false),
-		cli.WithLoadOptions(func(o *composeloader.Options) { o.SkipResolveEnvironment = true }),
+		cli.WithLoadOptions(func(o *composeloader.Options) { o.SkipResolveEnvironment = true }, lookup),
 	)
 	if err != nil {
 		return nil, err

@@ -14,9 +14,9 @@ type stackDecl struct {
 	block      *hcl.Block
 	composeRng hcl.Range
 	envRng     hcl.Range
-	composeRel string // the compose attribute as written, relative to the inventory directory
-	ok         bool   // compose directory found; compose loading may proceed
-	err        *hcl.Diagnostic
+	composeRel string          // the compose attribute as written, relative to the inventory directory
+	ok         bool            // compose directory found; compose loading may proceed
+	diags      hcl.Diagnostics // from loading the compose project (concurrently)
 }
 
 // stacks decodes stack blocks, then loads their compose directories (concurrently: compose

@@ -3,11 +3,17 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
 	"github.com/berth-dev/berth/inventory"
+	"github.com/sirupsen/logrus"
 )
+
+// compose-go logs warnings through logrus straight to stderr; the inventory turns them into
+// diagnostics (unset variables, obsolete version attribute), so the logger is silenced.
+func init() { logrus.SetOutput(io.Discard) }
 
 // inventoryFlags are the flags every command that reads an inventory shares.
 type inventoryFlags struct {
