@@ -21,7 +21,7 @@ func (l *loader) groups() {
 			l.diags = append(l.diags, duplicate("group", g.Name, prev.DeclRange, b.DefRange))
 			continue
 		}
-		if h := l.inv.Host(g.Name); h != nil {
+		if h := l.hostNamed(g.Name); h != nil {
 			l.diags = append(l.diags, errorf(b.LabelRanges[0], "Group named like a host",
 				"The group %q has the name of the host declared at %s; selectors could not tell them apart.", g.Name, h.DeclRange.String()))
 			continue
@@ -41,7 +41,7 @@ func (l *loader) groupMembers(b *hcl.Block, g *Group) {
 	var members []string
 	if a.strList("members", &members) {
 		for _, m := range members {
-			if l.inv.Host(m) == nil {
+			if l.hostNamed(m) == nil {
 				a.fail("members", "Unknown host", "The group member %s is not a host of the inventory.%s", quoteSafe(m), suggest(m, l.sel.all))
 				continue
 			}
@@ -121,3 +121,6 @@ func strMapVal(m map[string]string) cty.Value {
 	}
 	return cty.MapVal(vals)
 }
+
+// hostNamed finds a host through the selector's index (hosts are many; lookups are per host).
+func (l *loader) hostNamed(name string) *Host { return l.sel.hosts[name] }

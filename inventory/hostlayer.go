@@ -29,7 +29,7 @@ func (l *loader) each(typ string, schema *hcl.BodySchema, fn func(h *Host, b *hc
 			continue
 		}
 		for _, name := range hosts {
-			fn(l.inv.Host(name), b, l.attrsIn(c, l.hctx[name]))
+			fn(l.hostNamed(name), b, l.attrsIn(c, l.hctx[name]))
 		}
 	}
 }

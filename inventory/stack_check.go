@@ -100,7 +100,7 @@ func (l *loader) crossChecks() {
 				continue
 			}
 			for _, hn := range s.Place.Hosts {
-				h := l.inv.Host(hn)
+				h := l.hostNamed(hn)
 				if h != nil && h.PortRange.Contains(p.Host) {
 					l.diags = append(l.diags, errorf(p.DeclRange, "Fixed port inside the automatic range",
 						"Port %q of stack %q is fixed to host port %d, inside the automatic port range %s of host %q; the scheduler could hand it out twice. Pick a port outside the range or narrow port_range.", p.Name, s.Name, p.Host, h.PortRange, hn))
