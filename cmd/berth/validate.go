@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/berth-dev/berth/inventory"
+	"github.com/berth-dev/berth/provisioner"
+	"github.com/hashicorp/hcl/v2"
 )
 
 func init() {
@@ -32,6 +34,9 @@ func runValidate(e *env, args []string) int {
 		dir = pos[0]
 	}
 	inv, diags := inventory.Load(dir, f.options(e))
+	if !diags.HasErrors() {
+		diags = append(diags, validatePlacement(inv)...)
+	}
 	if f.diagFormat() == formatJSON {
 		writeDiags(e.stdout, inv.Files, diags, formatJSON)
 	} else {
@@ -48,4 +53,17 @@ func runValidate(e *env, args []string) int {
 			dir, len(inv.Hosts), len(inv.Groups), len(inv.Stacks), len(inv.Balancers), len(inv.Runbooks))
 	}
 	return exitOK
+}
+
+// validatePlacement runs the scheduler on the inventory alone (declared capacities, no facts,
+// the placement lock beside the inventory as the current assignment): a stack that cannot be
+// placed even on paper is an error now rather than at plan time. Nothing is contacted.
+func validatePlacement(inv *inventory.Inventory) hcl.Diagnostics {
+	current, err := provisioner.CurrentAssignment(inv)
+	if err != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid placement lock",
+			Detail: fmt.Sprintf("%s: %v", provisioner.LockPath(inv), err)}}
+	}
+	_, diags := provisioner.Place(inv, nil, current)
+	return diags
 }
