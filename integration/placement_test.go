@@ -269,7 +269,9 @@ func busiestHost(l lockFile) string {
 	for h := range n {
 		hosts = append(hosts, h)
 	}
-	sort.Slice(hosts, func(i, j int) bool { return n[hosts[i]] > n[hosts[j]] || n[hosts[i]] == n[hosts[j]] && hosts[i] < hosts[j] })
+	sort.Slice(hosts, func(i, j int) bool {
+		return n[hosts[i]] > n[hosts[j]] || n[hosts[i]] == n[hosts[j]] && hosts[i] < hosts[j]
+	})
 	return hosts[0]
 }
 
