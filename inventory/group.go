@@ -84,6 +84,9 @@ func (l *loader) selectHosts(a attrs, attr string) ([]string, bool) {
 	} else if !a.strList(attr, &sels) {
 		return nil, false
 	}
+	if len(sels) == 0 {
+		*a.diags = append(*a.diags, warnf(a.rng(attr, hcl.Range{}), "Selector selects no host", "%s is an empty list, so what uses it applies nowhere.", attr))
+	}
 	set := map[string]bool{}
 	good := true
 	for _, s := range sels {

@@ -78,6 +78,9 @@ func (l *loader) parse() bool {
 	}
 	sort.Strings(names)
 	for _, n := range names {
+		if strings.HasPrefix(filepath.Base(n), ".") {
+			continue // editor lock and backup files (.#main.hcl)
+		}
 		b, err := os.ReadFile(n)
 		if err != nil {
 			l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read inventory file", Detail: err.Error()})
