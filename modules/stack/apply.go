@@ -27,10 +27,9 @@ func (r *Resource) deploy(ctx context.Context, h modules.Host) error {
 	if err := r.spec.Validate(); err != nil {
 		return err
 	}
-	old, err := r.readManifest(ctx, h)
-	if err != nil {
-		return err
-	}
+	// An unreadable manifest (the plan said so) leaves nothing to roll back to: the deploy
+	// proceeds as a first one and writes a good manifest when it succeeds.
+	old, _ := r.readManifest(ctx, h)
 	if err := r.prepareDirs(ctx, h); err != nil {
 		return err
 	}

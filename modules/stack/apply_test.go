@@ -45,6 +45,8 @@ func wantSequence(gen string) string {
 			"rm -rf -- /var/lib/berth/stacks/shop/previous\nmv -- /var/lib/berth/stacks/shop/previous.new /var/lib/berth/stacks/shop/previous'",
 		project + " pull",
 		project + " up -d --force-recreate --remove-orphans",
+		// worker has no healthcheck: ready must be seen twice with the same restart counts.
+		`sh -c 'ids=$(docker ps -aq --filter label=com.docker.compose.project=shop) || exit $?; [ -z "$ids" ] || exec docker inspect $ids'`,
 		`sh -c 'ids=$(docker ps -aq --filter label=com.docker.compose.project=shop) || exit $?; [ -z "$ids" ] || exec docker inspect $ids'`,
 		"docker image inspect --format '{{.Id}}' registry.test:5000/web:1",
 		"docker image inspect --format '{{.Id}}' registry.test:5000/worker:1",

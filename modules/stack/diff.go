@@ -30,7 +30,8 @@ func (r *Resource) deployChange(o observation) (modules.Change, bool) {
 	c := modules.Change{Address: r.Address(), Op: OpDeploy, After: r.summary()}
 	if o.manifest == nil {
 		c.Action = modules.Create
-		c.Reason = strings.Join(append([]string{"not deployed on this host"}, r.adoptReasons(o)...), "; ")
+		rs := append([]string{"not deployed on this host"}, o.problems...)
+		c.Reason = strings.Join(append(rs, r.adoptReasons(o)...), "; ")
 		return c, true
 	}
 	files := r.fileReasons(o)

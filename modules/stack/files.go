@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,11 +41,14 @@ func desiredFiles(spec Spec) []file {
 	return fs
 }
 
+// projectName is what both compose generations accept as a project name unchanged.
+var projectName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+
 // Validate checks what the inventory should already have checked, because a bad name here
 // would write outside the stack directory.
 func (s Spec) Validate() error {
-	if s.Name == "" || strings.ContainsAny(s.Name, "/ \t\n") || s.Name != strings.ToLower(s.Name) {
-		return fmt.Errorf("stack name %q: must be a lower-case compose project name", s.Name)
+	if !projectName.MatchString(s.Name) {
+		return fmt.Errorf("stack name %q: a compose project name is lower-case letters, digits, '-' and '_', starting with a letter or digit", s.Name)
 	}
 	for rel := range s.ConfigFiles {
 		if err := checkRel(rel); err != nil {

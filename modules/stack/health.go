@@ -28,6 +28,11 @@ type readiness struct {
 	ready   bool
 	failed  *healthError // a container that will not recover by waiting
 	pending *healthError // what is still awaited, for the timeout message
+	// unchecked is true when a container has no healthcheck: "running" then proves little,
+	// so readiness must be seen twice, poll apart, with the same containers and restart
+	// counts (a crash-looping container is caught running between two restarts).
+	unchecked bool
+	seen      string // container IDs and restart counts
 }
 
 // waitHealthy polls the containers until every service has its containers running and
@@ -36,6 +41,7 @@ type readiness struct {
 // both compose generations (v1 has no `up --wait`).
 func (r *Resource) waitHealthy(ctx context.Context, h modules.Host) error {
 	deadline := r.now().Add(r.spec.HealthTimeout)
+	lastReady := ""
 	for {
 		cs, err := r.listContainers(ctx, h)
 		if err != nil {
@@ -45,9 +51,15 @@ func (r *Resource) waitHealthy(ctx context.Context, h modules.Host) error {
 		switch {
 		case st.failed != nil:
 			return st.failed
-		case st.ready:
+		case st.ready && (!st.unchecked || st.seen == lastReady):
 			return nil
-		case !r.now().Before(deadline):
+		case st.ready:
+			lastReady = st.seen
+			st.pending = &healthError{reason: "containers without healthcheck keep restarting"}
+		default:
+			lastReady = ""
+		}
+		if !r.now().Before(deadline) {
 			st.pending.reason += fmt.Sprintf(" after %s", r.spec.HealthTimeout)
 			return st.pending
 		}
@@ -71,6 +83,8 @@ func (r *Resource) assess(cs []container) readiness {
 		}
 		for _, c := range bySvc[svc] {
 			st.look(c)
+			st.unchecked = st.unchecked || c.health() == ""
+			st.seen += fmt.Sprintf("%s:%d ", c.ID, c.RestartCount)
 		}
 	}
 	st.ready = st.failed == nil && st.pending == nil

@@ -55,7 +55,9 @@ type container struct {
 	ID    string `json:"Id"`
 	Name  string `json:"Name"`
 	Image string `json:"Image"` // image ID
-	State struct {
+	// RestartCount grows while a container crash-loops under a restart policy.
+	RestartCount int `json:"RestartCount"`
+	State        struct {
 		Status   string `json:"Status"`
 		ExitCode int    `json:"ExitCode"`
 		Health   *struct {

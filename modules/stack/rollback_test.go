@@ -98,6 +98,25 @@ func TestHealthTimeout(t *testing.T) {
 	}
 }
 
+// A container without healthcheck that crash-loops is seen "running" between restarts; its
+// growing restart count keeps the deploy from declaring it ready.
+func TestCrashLoopIsNotReady(t *testing.T) {
+	s := newSim(t, V2)
+	s.onInspect = func() {
+		for i := range s.ctrs {
+			if s.ctrs[i].service() == "worker" {
+				s.ctrs[i].RestartCount++
+			}
+		}
+	}
+	spec := testSpec(V2)
+	spec.HealthTimeout = 3 * 1e9
+	err := deploy(t, newResource(spec), s.host)
+	if err == nil || !strings.Contains(err.Error(), "containers without healthcheck keep restarting after 3s") {
+		t.Fatalf("a crash-looping worker deployed: %v", err)
+	}
+}
+
 func TestRemoval(t *testing.T) {
 	s, _ := deployed(t, V2, nil)
 	rm := Removal("shop", "")

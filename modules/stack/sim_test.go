@@ -51,6 +51,8 @@ type sim struct {
 	// afterUp, when set, runs after each up (e.g. to make the rollback's up healthy).
 	afterUp func(n int)
 	logs    string
+	// onInspect, when set, runs before each listing of the containers.
+	onInspect func()
 }
 
 func newSim(t *testing.T, gen string) *sim {
@@ -133,6 +135,9 @@ func (s *sim) up() {
 }
 
 func (s *sim) inspectAll() modules.Result {
+	if s.onInspect != nil {
+		s.onInspect()
+	}
 	if len(s.ctrs) == 0 {
 		return modules.Result{}
 	}
