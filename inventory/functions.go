@@ -58,6 +58,9 @@ func functions(root string, getenv func(string) string, in *inputs) map[string]f
 		"tobool": stdlib.MakeToFunc(cty.Bool), "tolist": stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
 		"toset": stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)), "tomap": stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
 	}
+	for name, f := range extraFunctions() {
+		fns[name] = f
+	}
 	fns["file"] = fileFunc(root, in)
 	fns["env"] = envFunc(getenv, in)
 	fns["templatefile"] = templateFileFunc(root, in, fns)
