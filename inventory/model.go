@@ -41,9 +41,9 @@ type Defaults struct {
 type SSH struct {
 	User           string
 	Port           int
-	Identity       string // path, ~ expanded, relative to the inventory directory
+	Identity       string // path as written; the transport expands ~ and resolves it against the inventory directory
 	Jump           string // ProxyJump: "[user@]host[:port]", a host name of the inventory or an address
-	KnownHosts     string // path; default "known_hosts" beside the inventory if it exists, else ~/.ssh/known_hosts
+	KnownHosts     string // path as written, like Identity; "" lets the transport choose (known_hosts beside the inventory, else ~/.ssh/known_hosts)
 	ConnectTimeout time.Duration
 	Transport      string // "agent" (default) or "ssh"
 }
