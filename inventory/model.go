@@ -154,7 +154,9 @@ type Stack struct {
 	Name       string
 	ComposeDir string // absolute path of the stack directory
 	// Project is the compose project as compose-go loaded and normalised it (project name pinned
-	// to the stack name), before berth publishes host ports.
+	// to the stack name, the stack's profiles active, paths left relative), before berth
+	// publishes host ports. Values interpolated from the env file read "(sensitive)" and the
+	// project's Environment is nil: the project may be shown, the env file may not.
 	Project *types.Project
 	// ComposeFile is the compose file as written by the user (shipped unchanged).
 	ComposeFile []byte
@@ -162,7 +164,7 @@ type Stack struct {
 	ConfigFiles map[string][]byte
 	// Env is the content of env_file: a secret. Never print it.
 	Env      Secret
-	EnvFile  string // path of the env file, for diagnostics
+	EnvFile  string // the env file relative to the inventory directory (env_file, or COMPOSE/.env), for messages
 	Replicas int    // default 1
 	// Profiles are the compose profiles activated for this stack.
 	Profiles []string
