@@ -1,8 +1,12 @@
 package inventory
 
 import (
+	"bytes"
+	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/hashicorp/hcl/v2/hclwrite"
 )
 
 // TestExamples validates every directory of examples/: no error and no warning.
@@ -21,5 +25,20 @@ func TestExamples(t *testing.T) {
 				t.Fatalf("example has %d hosts and %d stacks", len(inv.Hosts), len(inv.Stacks))
 			}
 		})
+	}
+}
+
+// TestExamplesFormatted keeps the examples in canonical HCL layout (as hclfmt writes it),
+// since people copy them.
+func TestExamplesFormatted(t *testing.T) {
+	files, _ := filepath.Glob("../examples/*/*.hcl")
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := hclwrite.Format(src); !bytes.Equal(got, src) {
+			t.Errorf("%s is not formatted like hclwrite.Format", f)
+		}
 	}
 }
