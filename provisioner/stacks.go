@@ -12,11 +12,14 @@ import (
 )
 
 // Resources is the default Builder: a host's host layer, then removals of stacks that leave
-// it (they free ports first), then the stack replicas placed on it.
+// it, the stack replicas placed on it, and its HAProxy when balancers select it. The order
+// within a phase is the order here; phases order removals last and balancers in between
+// (see modules.Phased).
 func Resources(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a schedule.Assignment) []modules.Resource {
 	rs := HostLayer(inv, h, f)
 	rs = append(rs, StackRemovals(inv, h.Name, a)...)
-	return append(rs, StackReplicas(inv, h, f, a)...)
+	rs = append(rs, StackReplicas(inv, h, f, a)...)
+	return append(rs, BalancerResources(inv, h, a)...)
 }
 
 // StackReplicas returns the stack resources of the replicas placed on host h.
