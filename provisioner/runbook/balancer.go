@@ -1,0 +1,131 @@
+package runbook
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/berth-dev/berth/inventory"
+	"github.com/berth-dev/berth/modules"
+	"github.com/berth-dev/berth/modules/balancer"
+	"github.com/berth-dev/berth/provisioner"
+	"github.com/berth-dev/berth/provisioner/schedule"
+)
+
+// adminScript sends stdin to HAProxy's admin socket ($1) and prints the answer. HAProxy ships
+// no client, so it uses socat when the host has it, else python3, else an OpenBSD nc with
+// -U; with none of them it exits 127 and says to install socat.
+const adminScript = `S=$1
+if command -v socat >/dev/null 2>&1; then exec socat stdio "UNIX-CONNECT:$S"; fi
+if command -v python3 >/dev/null 2>&1; then exec python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read())
+s.shutdown(socket.SHUT_WR); sys.stdout.buffer.write(b"".join(iter(lambda: s.recv(4096), b"")))' "$S"; fi
+if nc -h 2>&1 | grep -q -- ' -U'; then exec nc -N -U "$S"; fi
+echo "no client for $S: install socat (apt-get install socat)" >&2
+exit 127
+`
+
+// balancerCommands are the HAProxy runtime commands of a balancer step: one per server of
+// every backend the balancer routes to the step's stack (every stack when none), limited to
+// the replicas on the step's hosts when it names hosts.
+func (r *Runner) balancerCommands(st *inventory.Step) ([]string, error) {
+	b := r.balancer(st.Attrs["balancer"])
+	if b == nil {
+		return nil, fmt.Errorf("no balancer %q in the inventory", st.Attrs["balancer"])
+	}
+	a, err := r.assignment()
+	if err != nil {
+		return nil, err
+	}
+	var cmds []string
+	for _, f := range b.Frontends {
+		if s := st.Attrs["stack"]; s != "" && f.Stack != s {
+			continue
+		}
+		for _, srv := range servers(a, f.Stack, st.Hosts) {
+			cmds = append(cmds, fmt.Sprintf("set server %s/%s %s", balancer.BackendName(f.Stack, f.Port), srv, setting(st)))
+		}
+	}
+	slices.Sort(cmds)
+	cmds = slices.Compact(cmds)
+	if len(cmds) == 0 {
+		return nil, fmt.Errorf("balancer %s has no server for this step (stack %q, hosts %v): is the stack placed? (berth.lock.json)", b.Name, st.Attrs["stack"], st.Hosts)
+	}
+	return cmds, nil
+}
+
+func (r *Runner) assignment() (schedule.Assignment, error) {
+	if r.Assignment != nil {
+		return r.Assignment()
+	}
+	return provisioner.CurrentAssignment(r.Inventory)
+}
+
+// servers names the servers of a stack's replicas, those on hosts only when hosts is set.
+func servers(a schedule.Assignment, stack string, hosts []string) []string {
+	sp := a.Stack(stack)
+	if sp == nil {
+		return nil
+	}
+	var out []string
+	for _, rep := range sp.Replicas {
+		if len(hosts) == 0 || slices.Contains(hosts, rep.Host) {
+			out = append(out, balancer.ServerName(stack, rep.Index))
+		}
+	}
+	return out
+}
+
+// setting is the end of a `set server` command for the step's action.
+func setting(st *inventory.Step) string {
+	switch st.Attrs["action"] {
+	case "weight":
+		return "weight " + st.Attrs["weight"]
+	case "drain":
+		return "state drain"
+	}
+	return "state ready"
+}
+
+// balancerStep sends the commands to HAProxy on every host of the balancer. HAProxy answers
+// a successful `set server` with an empty line; anything else is its error message.
+func (r *Runner) balancerStep(ctx context.Context, st *inventory.Step, out io.Writer) error {
+	cmds, err := r.balancerCommands(st)
+	if err != nil {
+		return err
+	}
+	hosts := r.stepHosts(st)
+	if r.DryRun {
+		for _, c := range cmds {
+			fmt.Fprintf(out, "    would send to HAProxy on %s (%s): %s\n", strings.Join(hosts, ", "), balancer.AdminSocket, c)
+		}
+		return nil
+	}
+	outcomes := provisioner.EachHost(ctx, hosts, 0, func(ctx context.Context, h string) error {
+		for _, c := range cmds {
+			if err := r.sendAdmin(ctx, h, c); err != nil {
+				return err
+			}
+			line(out, h, c)
+		}
+		return nil
+	})
+	return joinFailures(outcomes)
+}
+
+func (r *Runner) sendAdmin(ctx context.Context, h, cmd string) error {
+	res, err := run(ctx, r.Hosts, h, modules.Command{Argv: []string{"sh", "-c", adminScript, "sh", balancer.AdminSocket},
+		Stdin: strings.NewReader(cmd + "\n")})
+	switch {
+	case err != nil:
+		return err
+	case res.ExitCode != 0:
+		return fmt.Errorf("%s: exit %d: %s", cmd, res.ExitCode, modules.Tail(res.Stderr, res.Stdout))
+	case strings.TrimSpace(string(res.Stdout)) != "":
+		return fmt.Errorf("%s: HAProxy says: %s", cmd, oneLine(string(res.Stdout)))
+	}
+	return nil
+}

@@ -1,0 +1,101 @@
+package runbook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/berth-dev/berth/inventory"
+	"github.com/berth-dev/berth/modules"
+	"github.com/berth-dev/berth/provisioner"
+)
+
+// onHosts runs argv on every host of the step at once, streaming output lines, and fails
+// naming each host where it failed.
+func (r *Runner) onHosts(ctx context.Context, hosts []string, argv []string, out io.Writer) error {
+	if len(hosts) == 0 {
+		return errors.New("no hosts selected")
+	}
+	if r.DryRun {
+		fmt.Fprintf(out, "    would run on %s: %s\n", strings.Join(hosts, ", "), modules.QuoteArgv(argv))
+		return nil
+	}
+	outcomes := provisioner.EachHost(ctx, hosts, 0, func(ctx context.Context, name string) error {
+		streamed := false
+		res, err := run(ctx, r.Hosts, name, modules.Command{Argv: argv,
+			Stream: func(_, s string) { streamed = true; line(out, name, s) }})
+		if err != nil {
+			return err
+		}
+		if !streamed { // a transport that does not stream: print the output at the end
+			printLines(out, name, res.Stdout, res.Stderr)
+		}
+		if res.ExitCode != 0 {
+			return fmt.Errorf("exit %d: %s", res.ExitCode, modules.Tail(res.Stderr, res.Stdout))
+		}
+		return nil
+	})
+	return joinFailures(outcomes)
+}
+
+// joinFailures turns failed hosts into one error: "2 hosts failed: a: ...; b: ...".
+func joinFailures(outcomes []provisioner.HostOutcome) error {
+	var msgs []string
+	for _, o := range outcomes {
+		if o.Err != nil {
+			msgs = append(msgs, fmt.Sprintf("%s: %v", o.Host, o.Err))
+		}
+	}
+	switch len(msgs) {
+	case 0:
+		return nil
+	case 1:
+		return errors.New(msgs[0])
+	}
+	return fmt.Errorf("failed on %d hosts: %s", len(msgs), strings.Join(msgs, "; "))
+}
+
+func (r *Runner) execStep(ctx context.Context, st *inventory.Step, out io.Writer) error {
+	return r.onHosts(ctx, r.stepHosts(st), st.Command, out)
+}
+
+// serviceArgv is the systemctl command of a service step.
+func serviceArgv(st *inventory.Step) []string {
+	return []string{"systemctl", st.Attrs["action"], "--", st.Attrs["service"]}
+}
+
+func (r *Runner) serviceStep(ctx context.Context, st *inventory.Step, out io.Writer) error {
+	return r.onHosts(ctx, r.stepHosts(st), serviceArgv(st), out)
+}
+
+func (r *Runner) confirmStep(ctx context.Context, j *Journal, st *inventory.Step, out io.Writer) error {
+	fmt.Fprintf(out, "    %s\n", st.Message)
+	if r.DryRun {
+		fmt.Fprintln(out, "    would ask to continue")
+		return nil
+	}
+	ok, err := r.ask(ctx, "Continue?")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("not confirmed: %w", ErrDeclined)
+	}
+	by := r.Who
+	if r.Yes {
+		by += " (--yes)"
+	}
+	return j.Append(Record{Type: RecConfirmed, Step: st.ID, Who: by, Message: st.Message})
+}
+
+func printLines(out io.Writer, host string, outputs ...[]byte) {
+	for _, o := range outputs {
+		if s := strings.TrimRight(string(o), "\n"); s != "" {
+			for _, l := range strings.Split(s, "\n") {
+				line(out, host, l)
+			}
+		}
+	}
+}

@@ -1,0 +1,90 @@
+package runbook
+
+import (
+	"context"
+	"sync"
+
+	"github.com/berth-dev/berth/modules"
+)
+
+// Hosts hands out connected hosts by inventory name.
+type Hosts interface {
+	Host(ctx context.Context, name string) (modules.Host, error)
+	// Forget drops a host's connection after a transport error, so the next Host redials
+	// (a wait step outlives a host's reboot or network cut).
+	Forget(name string)
+}
+
+// Conn is a connection that can be closed.
+type Conn interface {
+	modules.Host
+	Close() error
+}
+
+// Pool dials hosts on first use and keeps the connections for the run.
+type Pool struct {
+	Dial  func(ctx context.Context, name string) (Conn, error)
+	mu    sync.Mutex
+	conns map[string]Conn
+}
+
+var _ Hosts = (*Pool)(nil)
+
+// Host implements Hosts.
+func (p *Pool) Host(ctx context.Context, name string) (modules.Host, error) {
+	p.mu.Lock()
+	c := p.conns[name]
+	p.mu.Unlock()
+	if c != nil {
+		return c, nil
+	}
+	c, err := p.Dial(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.conns == nil {
+		p.conns = map[string]Conn{}
+	}
+	if old := p.conns[name]; old != nil {
+		c.Close()
+		return old, nil
+	}
+	p.conns[name] = c
+	return c, nil
+}
+
+// Forget implements Hosts.
+func (p *Pool) Forget(name string) {
+	p.mu.Lock()
+	c := p.conns[name]
+	delete(p.conns, name)
+	p.mu.Unlock()
+	if c != nil {
+		c.Close()
+	}
+}
+
+// Close closes every connection.
+func (p *Pool) Close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for n, c := range p.conns {
+		c.Close()
+		delete(p.conns, n)
+	}
+}
+
+// run runs cmd on the named host; a transport error forgets the connection.
+func run(ctx context.Context, hs Hosts, name string, cmd modules.Command) (modules.Result, error) {
+	h, err := hs.Host(ctx, name)
+	if err != nil {
+		return modules.Result{}, err
+	}
+	res, err := h.Run(ctx, cmd)
+	if err != nil {
+		hs.Forget(name)
+	}
+	return res, err
+}
