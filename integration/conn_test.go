@@ -49,6 +49,7 @@ func TestConn(t *testing.T) {
 	t.Run("a held lock makes a second berth fail naming the holder", func(t *testing.T) { connLock(ctx, t, cb) })
 	t.Run("sudo that wants a password is a clear error", func(t *testing.T) { connSudoPassword(ctx, t, cb) })
 	t.Run("unknown host key is refused, then trusted by fingerprint", func(t *testing.T) { connTrust(ctx, t, cb) })
+	t.Run("a cancelled command does not outlive its context", func(t *testing.T) { connCancel(ctx, t, cb) })
 }
 
 func startConnBed(ctx context.Context, t *testing.T) *connBed {
@@ -344,6 +345,30 @@ func connTrust(ctx context.Context, t *testing.T, cb *connBed) {
 	if code, _, errs := cb.berth(ctx, t, "facts", cb.dir, "-l", "h2"); code != 0 {
 		now, _ := os.ReadFile(kh)
 		t.Fatalf("facts after trust: %s\nknown_hosts now:\n%s", errs, now)
+	}
+}
+
+func connCancel(ctx context.Context, t *testing.T, cb *connBed) {
+	s := cb.dial(ctx, t, "h2")
+	for _, noBecome := range []bool{true, false} {
+		cctx, cancel := context.WithCancel(ctx)
+		_, err := s.Run(cctx, modules.Command{Argv: []string{"sh", "-c", "echo started; sleep 777"}, NoBecome: noBecome,
+			Stream: func(string, string) { cancel() }})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+		var left string
+		for i := 0; i < 50; i++ { // the host reaps the command asynchronously
+			left, _ = cb.bed.Host("h2").Exec(ctx, "sh", "-c", "pgrep -f '[s]leep 777' || true")
+			if left == "" {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if left != "" {
+			t.Errorf("noBecome=%v: the command still runs on the host after cancel: pids %q", noBecome, left)
+			cb.bed.Host("h2").Exec(ctx, "pkill", "-f", "[s]leep 777")
+		}
 	}
 }
 

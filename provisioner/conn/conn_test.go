@@ -215,7 +215,13 @@ func TestSecretsNeverOnCommandLine(t *testing.T) {
 	if _, err := s.Observe(context.Background(), []modules.Probe{modules.ContentProbe(dst)}); err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range f.srv.Lines() {
+	lines := f.srv.Lines()
+	for i, l := range lines {
+		if !strings.HasPrefix(l, pidPrefix) {
+			t.Errorf("command line %q lacks the pid report", l)
+		}
+		l = strings.TrimPrefix(l, pidPrefix)
+		lines[i] = l
 		if strings.Contains(l, "hunter2") {
 			t.Errorf("secret on a command line: %q", l)
 		}
@@ -223,8 +229,8 @@ func TestSecretsNeverOnCommandLine(t *testing.T) {
 			t.Errorf("command line %q lacks the become prefix", l)
 		}
 	}
-	if f.srv.Lines()[1] != "sudo -n -- sh -s" {
-		t.Errorf("observe command line %q, want the script on stdin", f.srv.Lines()[1])
+	if lines[1] != "sudo -n -- sh -s" {
+		t.Errorf("observe command line %q, want the script on stdin", lines[1])
 	}
 }
 
@@ -366,5 +372,43 @@ func TestKeepaliveClosesAFrozenConnection(t *testing.T) {
 	}
 	if _, err := s.Run(context.Background(), modules.Command{Argv: []string{"true"}}); err == nil {
 		t.Error("the connection is still in use after keepalives went unanswered")
+	}
+}
+
+// TestCancelKillsTheRemoteProcessGroup: sshd leaves a command running when its session
+// closes, so cancelling must kill it on the host.
+func TestCancelKillsTheRemoteProcessGroup(t *testing.T) {
+	f := setup(t)
+	s := dial(t, f.cfg)
+	marker := filepath.Join(t.TempDir(), "still-running")
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err := s.Run(ctx, modules.Command{Argv: []string{"sh", "-c", "echo started; sleep 2; touch " + marker},
+		Stream: func(string, string) { cancel() }})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	// The group is gone once killGroup returned; a survivor would still create the marker.
+	res, err := s.Run(context.Background(), modules.Command{Argv: []string{"sh", "-c", "sleep 3; test -e " + marker}})
+	if err != nil || res.ExitCode == 0 {
+		t.Errorf("the cancelled command kept running on the host (%v, exit %d)", err, res.ExitCode)
+	}
+}
+
+func TestPidCatcherStripsOnlyTheMarker(t *testing.T) {
+	var b strings.Builder
+	p := newPidCatcher(&b)
+	for _, chunk := range []string{"@@berth-", "pid 4242\nreal ", "stderr\n"} {
+		p.Write([]byte(chunk))
+	}
+	p.flush()
+	if p.get() != 4242 || b.String() != "real stderr\n" {
+		t.Errorf("pid %d, passed %q", p.get(), b.String())
+	}
+	b.Reset()
+	p = newPidCatcher(&b)
+	p.Write([]byte("bash: no such shell"))
+	p.flush()
+	if p.get() != 0 || b.String() != "bash: no such shell" {
+		t.Errorf("without marker: pid %d, passed %q", p.get(), b.String())
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"sync"
 	"time"
 
@@ -42,28 +43,68 @@ func newSSH(cfg *Config, cl *ssh.Client, hops []*ssh.Client) *SSH {
 // Config returns the settings the connection was made with.
 func (s *SSH) Config() Config { return s.cfg }
 
-// exec runs line in a new session. Cancelling ctx signals the command and closes the
-// session, so a stuck command never outlives its deadline.
+// exec runs line in a new session. The line first reports its process id on stderr (a
+// marker line the client strips), then execs the command, so the remote command leads its
+// own process group. Cancelling ctx kills that group from a second session (sshd does not
+// kill a command when its session closes without a terminal), then closes the session.
 func (s *SSH) exec(ctx context.Context, line string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	sess, err := s.client.NewSession()
 	if err != nil {
 		return -1, fmt.Errorf("open session: %w", err)
 	}
 	defer sess.Close()
-	sess.Stdin, sess.Stdout, sess.Stderr = stdin, stdout, stderr
-	if err := sess.Start(line); err != nil {
+	pc := newPidCatcher(stderr)
+	sess.Stdin, sess.Stdout, sess.Stderr = stdin, stdout, pc
+	if err := sess.Start(pidPrefix + line); err != nil {
 		return -1, fmt.Errorf("start: %w", err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- sess.Wait() }()
 	select {
 	case err = <-done:
+		pc.flush()
 	case <-ctx.Done():
+		s.killGroup(pc.wait(2 * time.Second))
 		sess.Signal(ssh.SIGKILL)
 		sess.Close()
 		return -1, ctx.Err()
 	}
 	return exitCode(err)
+}
+
+// killScript ends a process group: TERM (sudo relays it to its command), up to a second
+// to exit, then KILL. $1 is the group id. (dash's kill takes no "--": "-PGID" follows the
+// signal directly.)
+const killScript = `kill -TERM "-$1" 2>/dev/null || exit 0
+i=0; while kill -0 "-$1" 2>/dev/null && [ $i -lt 10 ]; do sleep 0.1; i=$((i+1)); done
+kill -KILL "-$1" 2>/dev/null; exit 0`
+
+// killGroup kills a cancelled command's process group on the host, through sudo when
+// berth uses become (the group holds root processes), bounded by a few seconds.
+func (s *SSH) killGroup(pid int) {
+	if pid <= 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	line := modules.QuoteArgv([]string{"sh", "-c", killScript, "sh", strconv.Itoa(pid)})
+	if s.become {
+		line = "sudo -n -- " + line + " 2>/dev/null || " + line
+	}
+	sess, err := s.client.NewSession()
+	if err != nil {
+		return
+	}
+	defer sess.Close()
+	if sess.Start(line) != nil {
+		return
+	}
+	done := make(chan struct{})
+	go func() { sess.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
 }
 
 func exitCode(err error) (int, error) {

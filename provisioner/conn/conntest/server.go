@@ -41,6 +41,7 @@ type Server struct {
 	stall    atomic.Bool  // accept TCP, never answer the handshake
 	cutAfter atomic.Int64 // >0: drop the connection and kill the command after this many stdin bytes
 	freeze   atomic.Bool  // stop reading every connection, like a host that froze
+	dir      string       // fake sudo lives here
 	mu       sync.Mutex
 	lines    []string // command lines received
 }
@@ -62,7 +63,7 @@ func NewSigner(t *testing.T) ssh.Signer {
 // Start starts a server that accepts clientKey only.
 func Start(t *testing.T, clientKey ssh.PublicKey) *Server {
 	t.Helper()
-	s := &Server{t: t, HostKey: NewSigner(t)}
+	s := &Server{t: t, HostKey: NewSigner(t), dir: t.TempDir()}
 	s.conf = &ssh.ServerConfig{
 		PublicKeyCallback: func(_ ssh.ConnMetadata, k ssh.PublicKey) (*ssh.Permissions, error) {
 			s.Auths.Add(1)
@@ -87,9 +88,25 @@ func Start(t *testing.T, clientKey ssh.PublicKey) *Server {
 	return s
 }
 
-// SetSudo sets how commands prefixed with "sudo -n -- " are handled: "" runs them as is,
-// "nopasswd" strips the prefix, "password" answers like sudo -n when it wants a password.
+// SetSudo puts a fake sudo first on the commands' PATH: "nopasswd" runs its command,
+// "password" answers like sudo -n when it wants a password, "" leaves the real one.
 func (s *Server) SetSudo(mode string) { s.sudo.Store(mode) }
+
+// sudoDir holds a fake sudo for the current mode, first on the commands' PATH.
+func (s *Server) sudoDir() string {
+	mode, _ := s.sudo.Load().(string)
+	script := "#!/bin/sh\n[ \"$1\" = -n ] && shift\n[ \"$1\" = -- ] && shift\nexec \"$@\"\n"
+	switch mode {
+	case "":
+		return "/nonexistent"
+	case "password":
+		script = "#!/bin/sh\necho 'sudo: a password is required' >&2\nexit 1\n"
+	}
+	dir := filepath.Join(s.dir, mode)
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "sudo"), []byte(script), 0o755)
+	return dir
+}
 
 // SetStall makes the server accept TCP connections and never answer the handshake.
 func (s *Server) SetStall(on bool) { s.stall.Store(on) }
@@ -217,15 +234,8 @@ func (s *Server) session(nc net.Conn, ch ssh.Channel, reqs <-chan *ssh.Request) 
 }
 
 func (s *Server) run(nc net.Conn, ch ssh.Channel, line string) int {
-	sudo, _ := s.sudo.Load().(string)
-	if rest, ok := strings.CutPrefix(line, "sudo -n -- "); ok && sudo != "" {
-		if sudo == "password" {
-			io.WriteString(ch.Stderr(), "sudo: a password is required\n")
-			return 1
-		}
-		line = rest
-	}
 	cmd := exec.Command("/bin/sh", "-c", line)
+	cmd.Env = append(os.Environ(), "PATH="+s.sudoDir()+":"+os.Getenv("PATH"))
 	cmd.Stdout, cmd.Stderr = ch, ch.Stderr()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	in, _ := cmd.StdinPipe()
