@@ -8,7 +8,7 @@
 //     ProxyJump hop. An unknown key is an *UnknownHostKeyError naming the SHA256 fingerprint
 //     and the `berth hosts trust HOST` command; a changed key is a *ChangedHostKeyError.
 //   - Deadlines on dial and on the handshake; keepalives on the connection; every command
-//     ends with its context. Connection setup is retried with backoff, but never once the
+//     ends with its context, and a cancelled command's process group is killed on the host. Connection setup is retried with backoff, but never once the
 //     server's key was accepted (so an authentication failure is never retried).
 //   - Commands are argv, every element shell-quoted; become is `sudo -n --`, and a sudo that
 //     wants a password is a *SudoPasswordError. Secrets (file content, scripts that read
