@@ -47,8 +47,9 @@ func ParseMeminfo(s string) Memory {
 	return m
 }
 
-// ParseDf joins `df -kP` (sizes in KiB) and `df -iP` (inodes) by mount point. A mount point
-// may contain spaces: it is everything after the fifth field.
+// ParseDf joins `df -kP` (sizes in KiB) and `df -iP` (inodes) by mount point, leaving out
+// pseudo mounts (see pseudoMount) but always keeping "/". A mount point may contain spaces:
+// it is everything after the fifth field.
 func ParseDf(blocks, inodes string) ([]Mount, error) {
 	byPath := map[string]*Mount{}
 	rows, err := dfRows(blocks)
@@ -56,7 +57,9 @@ func ParseDf(blocks, inodes string) ([]Mount, error) {
 		return nil, fmt.Errorf("df -kP: %w", err)
 	}
 	for _, r := range rows {
-		byPath[r.path] = &Mount{Path: r.path, Device: r.dev, Size: r.n[0] * 1024, Free: r.n[2] * 1024}
+		if r.path == "/" || !pseudoMount(r.dev, r.path) {
+			byPath[r.path] = &Mount{Path: r.path, Device: r.dev, Size: r.n[0] * 1024, Free: r.n[2] * 1024}
+		}
 	}
 	irows, err := dfRows(inodes)
 	if err != nil {
@@ -73,6 +76,21 @@ func ParseDf(blocks, inodes string) ([]Mount, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
+}
+
+// pseudoMount is a mount that says nothing about room for stacks: memory file systems,
+// kernel interfaces, and Docker's own per-container mounts.
+func pseudoMount(dev, path string) bool {
+	switch dev {
+	case "tmpfs", "devtmpfs", "udev", "shm", "none", "overlay", "nsfs", "proc", "sysfs":
+		return true
+	}
+	for _, p := range []string{"/proc", "/sys", "/dev", "/run", "/var/lib/docker/", "/snap/"} {
+		if path == p || strings.HasPrefix(path, strings.TrimSuffix(p, "/")+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 type dfRow struct {

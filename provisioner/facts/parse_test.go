@@ -34,10 +34,13 @@ func TestParseMeminfo(t *testing.T) {
 func TestParseDf(t *testing.T) {
 	blocks := `Filesystem     1024-blocks    Used Available Capacity Mounted on
 /dev/vda1         20511312 6000000  13446300      31% /
-tmpfs               401004       0    401004       0% /run/user 1000
+tmpfs               401004       0    401004       0% /run/user/1000
+/dev/vdb1          1000000       0   1000000       0% /srv/data dir
+overlay           20511312 6000000  13446300      31% /var/lib/docker/overlay2/abc/merged
 `
 	inodes := `Filesystem      Inodes  IUsed   IFree IUse% Mounted on
-tmpfs           100251      1  100250    1% /run/user 1000
+tmpfs           100251      1  100250    1% /run/user/1000
+/dev/vdb1        65536     11   65525    1% /srv/data dir
 /dev/vda1      1310720 200000 1110720   16% /
 `
 	got, err := ParseDf(blocks, inodes)
@@ -46,10 +49,13 @@ tmpfs           100251      1  100250    1% /run/user 1000
 	}
 	want := []Mount{
 		{Path: "/", Device: "/dev/vda1", Size: 20511312 * 1024, Free: 13446300 * 1024, Inodes: 1310720, InodesFree: 1110720},
-		{Path: "/run/user 1000", Device: "tmpfs", Size: 401004 * 1024, Free: 401004 * 1024, Inodes: 100251, InodesFree: 100250},
+		{Path: "/srv/data dir", Device: "/dev/vdb1", Size: 1000000 * 1024, Free: 1000000 * 1024, Inodes: 65536, InodesFree: 65525},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+	if got, _ := ParseDf("h\noverlay 10 1 9 10% /\n", ""); len(got) != 1 || got[0].Path != "/" {
+		t.Errorf("an overlay root (a container host) must be kept: %+v", got)
 	}
 	if _, err := ParseDf("h\n/dev/x 1 2\n", ""); err == nil {
 		t.Error("short df line accepted")
