@@ -61,15 +61,23 @@ func up(ctx context.Context, args []string) error {
 	return nil
 }
 
+// down removes a bed; a prefix given explicitly is removed even without a state file (a bed
+// whose state was lost is still found by its labels).
 func down(ctx context.Context, args []string) error {
-	b, err := loadBed(args)
-	if err != nil {
+	prefix := ""
+	if len(args) > 0 {
+		prefix = args[0]
+	} else {
+		b, err := loadBed(args)
+		if err != nil {
+			return err
+		}
+		prefix = b.Prefix
+	}
+	if err := testbed.Remove(ctx, prefix); err != nil {
 		return err
 	}
-	if err := testbed.Remove(ctx, b.Prefix); err != nil {
-		return err
-	}
-	fmt.Printf("bed %s removed\n", b.Prefix)
+	fmt.Printf("bed %s removed\n", prefix)
 	return nil
 }
 
