@@ -202,20 +202,11 @@ func unlock(ctx context.Context, h modules.Host, dir, token string) error {
 // Status reads the lock without touching it: nil when the host is free. A lock whose
 // holder has not written its details yet is reported as a Holder with only Who set.
 func Status(ctx context.Context, h modules.Host, dir string) (*Holder, error) {
-	if dir == "" {
-		dir = DefaultDir
-	}
-	res, err := h.Observe(ctx, []modules.Probe{modules.FileProbe(dir), modules.ContentProbe(dir + "/holder.json")})
+	res, err := h.Observe(ctx, StatusProbes(dir))
 	if err != nil {
 		return nil, fmt.Errorf("lock status of %s: %w", h.Name(), err)
 	}
-	if !res[0].Exists {
-		return nil, nil
-	}
-	if hd := parseHolder(string(res[1].Data)); hd != nil {
-		return hd, nil
-	}
-	return &Holder{Who: "another berth (details not written yet)"}, nil
+	return StatusFrom(res), nil
 }
 
 // Busy fits the engine's read-only check: "" when free, else who holds the lock.
