@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -184,6 +185,7 @@ func (l *loader) ssh(b *hcl.Block, s *SSH) {
 func (l *loader) defaults() {
 	d := &l.inv.Defaults
 	d.Become, d.StackRoot, d.PortRange = true, "/srv/berth", PortRange{From: 20000, To: 29999}
+	d.AptLockTimeout = 2 * time.Minute
 	d.SSH.Transport = "agent"
 	bs := l.blocks["defaults"]
 	for i, b := range bs {
@@ -195,6 +197,7 @@ func (l *loader) defaults() {
 		a := l.attrsIn(c, l.ctx)
 		a.boolean("become", &d.Become)
 		l.portRange(a, &d.PortRange)
+		a.duration("apt_lock_timeout", &d.AptLockTimeout)
 		if a.str("stack_root", &d.StackRoot) && !strings.HasPrefix(d.StackRoot, "/") {
 			a.fail("stack_root", "Invalid stack root", "stack_root must be an absolute path on the hosts, not %s.", quoteSafe(d.StackRoot))
 		}

@@ -34,6 +34,9 @@ type Defaults struct {
 	Become    bool // run as root through `sudo -n`; default true
 	PortRange PortRange
 	StackRoot string // default "/srv/berth"
+	// AptLockTimeout bounds the wait for the dpkg lock before apt gives up and names the
+	// process holding it; default 2m.
+	AptLockTimeout time.Duration
 }
 
 // SSH describes how to reach a host. Zero values mean "not set" so that ~/.ssh/config and

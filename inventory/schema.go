@@ -37,7 +37,7 @@ var sshSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 }}
 
 var defaultsSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "become"}, {Name: "port_range"}, {Name: "stack_root"}},
+	Attributes: []hcl.AttributeSchema{{Name: "become"}, {Name: "port_range"}, {Name: "stack_root"}, {Name: "apt_lock_timeout"}},
 	Blocks:     []hcl.BlockHeaderSchema{{Type: "ssh"}},
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/berth-dev/berth/inventory"
 	"github.com/berth-dev/berth/modules"
+	"github.com/berth-dev/berth/modules/apt"
 	"github.com/berth-dev/berth/modules/stack"
 	"github.com/berth-dev/berth/provisioner/facts"
 	"github.com/berth-dev/berth/provisioner/schedule"
@@ -19,7 +20,13 @@ func Resources(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a sc
 	rs := HostLayer(inv, h, f)
 	rs = append(rs, StackRemovals(inv, h.Name, a)...)
 	rs = append(rs, StackReplicas(inv, h, f, a)...)
-	return append(rs, BalancerResources(inv, h, a)...)
+	rs = append(rs, BalancerResources(inv, h, a)...)
+	for _, r := range rs {
+		if p, ok := r.(*apt.Resource); ok {
+			p.SetLockTimeout(inv.Defaults.AptLockTimeout)
+		}
+	}
+	return rs
 }
 
 // StackReplicas returns the stack resources of the replicas placed on host h.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/berth-dev/berth/modules"
 )
@@ -95,9 +96,9 @@ func (r *Resource) Diff(obs []modules.ProbeResult) []modules.Change {
 	}
 	c := modules.Change{Address: r.Address(), After: strings.Join(todo, " ")}
 	if r.spec.Absent {
-		c.Action, c.Op, c.Reason = modules.Delete, "remove", "installed: "+strings.Join(todo, ", ")
+		c.Action, c.Op, c.Reason = modules.Delete, "remove", "installed: "+strings.Join(todo, " ")
 	} else {
-		c.Action, c.Op, c.Reason = modules.Create, "install", "not installed (or not at the pinned version): "+strings.Join(todo, ", ")
+		c.Action, c.Op, c.Reason = modules.Create, "install", "not installed (or not at the pinned version): "+strings.Join(todo, " ")
 	}
 	return []modules.Change{c}
 }
@@ -133,4 +134,13 @@ func (r *Resource) aptGet(args []string) []string {
 		"-o", "Dpkg::Options::=--force-confold",
 	}
 	return append(argv, args...)
+}
+
+// SetLockTimeout sets the dpkg lock wait for every install and removal of r (whole seconds,
+// at least one); the engine applies the inventory's apt_lock_timeout to every package
+// resource this way, whichever module made it.
+func (r *Resource) SetLockTimeout(d time.Duration) {
+	if s := int(d.Round(time.Second) / time.Second); s > 0 {
+		r.spec.LockTimeoutSeconds = s
+	}
 }
