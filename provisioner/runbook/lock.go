@@ -2,11 +2,18 @@ package runbook
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"syscall"
+	"time"
 
 	"github.com/berth-dev/berth/modules"
 	"github.com/berth-dev/berth/provisioner/hostlock"
 )
+
+// releaseTimeout bounds releasing a lock on a host that may have gone away.
+const releaseTimeout = 30 * time.Second
 
 // LockHost is the default Locker: the per-host lock apply uses, failing at once when
 // another berth holds it.
@@ -15,12 +22,22 @@ func LockHost(ctx context.Context, h modules.Host, command string) (string, func
 	if err != nil {
 		return "", nil, err
 	}
-	return l.Holder().Token, func() { l.Release(context.WithoutCancel(ctx)) }, nil
+	return l.Holder().Token, releaser(ctx, h, l.Holder().Token), nil
+}
+
+func releaser(ctx context.Context, h modules.Host, token string) func() {
+	return func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+		defer cancel()
+		hostlock.Unlock(ctx, h, "", token)
+	}
 }
 
 // lockAll takes the lock of every host the runbook touches, in name order, and journals
-// their ids. On failure the locks taken so far are released.
-func (r *Runner) lockAll(ctx context.Context, j *Journal) (func(), error) {
+// their ids. On failure the locks taken so far are released. A lock left by this same run
+// (same id in the journal) whose holder process is gone, as after a crash or a host that
+// dropped off the network before the release, is adopted rather than reported busy.
+func (r *Runner) lockAll(ctx context.Context, j *Journal, prev map[string]string) (func(), error) {
 	lock := r.Lock
 	if lock == nil {
 		lock = LockHost
@@ -34,21 +51,48 @@ func (r *Runner) lockAll(ctx context.Context, j *Journal) (func(), error) {
 	ids := map[string]string{}
 	command := fmt.Sprintf("berth runbook run %s (run %s)", r.Runbook.Name, j.RunID())
 	for _, name := range r.touched() {
-		h, err := r.Hosts.Host(ctx, name)
-		if err == nil {
-			var id string
-			var rel func()
-			if id, rel, err = lock(ctx, h, command); err == nil {
-				ids[name] = id
-				releases = append(releases, rel)
-				continue
-			}
+		id, rel, err := r.lockOne(ctx, name, command, prev[name], lock)
+		if err != nil {
+			release()
+			return nil, fmt.Errorf("lock %s: %w", name, err)
 		}
-		release()
-		return nil, fmt.Errorf("lock %s: %w", name, err)
+		ids[name] = id
+		releases = append(releases, rel)
 	}
 	if len(ids) > 0 {
 		r.printf("Locked %d hosts for the whole run.\n", len(ids))
 	}
 	return release, j.Append(Record{Type: RecLocked, Locks: ids})
+}
+
+func (r *Runner) lockOne(ctx context.Context, name, command, prevID string, lock Locker) (string, func(), error) {
+	h, err := r.Hosts.Host(ctx, name)
+	if err != nil {
+		return "", nil, err
+	}
+	id, rel, err := lock(ctx, h, command)
+	var busy *hostlock.BusyError
+	if err != nil && errors.As(err, &busy) && r.adoptable(busy.Holder, prevID) {
+		r.printf("Taking over %s's lock %s, left by this run's earlier process (pid %d, gone).\n", name, prevID, busy.Holder.PID)
+		return prevID, releaser(ctx, h, prevID), nil
+	}
+	return id, rel, err
+}
+
+// adoptable: the lock is this run's (its id is in the journal), taken by this user on this
+// machine, by a process that no longer runs.
+func (r *Runner) adoptable(hd *hostlock.Holder, prevID string) bool {
+	if hd == nil || prevID == "" || hd.Token != prevID {
+		return false
+	}
+	me := hostlock.NewHolder("")
+	return hd.Who == me.Who && hd.PID != os.Getpid() && !alive(hd.PID)
+}
+
+func alive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }

@@ -30,7 +30,11 @@ func (r *Runner) Run(ctx context.Context, opt Options) error {
 		return err
 	}
 	defer j.Close()
-	release, err := r.lockAll(ctx, j)
+	var prevLocks map[string]string
+	if state != nil {
+		prevLocks = state.Locks
+	}
+	release, err := r.lockAll(ctx, j, prevLocks)
 	if err != nil {
 		j.Append(Record{Type: RecRunStopped, Error: err.Error()})
 		return err
@@ -145,6 +149,11 @@ func (r *Runner) who(typ string) Record {
 // runSteps runs todo in order and stops at the first failure.
 func (r *Runner) runSteps(ctx context.Context, j *Journal, state *RunState, todo []*inventory.Step) error {
 	for _, st := range todo {
+		if r.Stopping != nil && r.Stopping() {
+			err := fmt.Errorf("interrupted before step %s", st.ID)
+			j.Append(Record{Type: RecRunStopped, Step: st.ID, Error: err.Error()})
+			return err
+		}
 		rec, err := r.runOne(ctx, j, st, r.position(st), stepRecs)
 		state.apply(rec)
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/berth-dev/berth/inventory"
 	"github.com/berth-dev/berth/modules"
 	"github.com/berth-dev/berth/modules/hosttest"
+	"github.com/berth-dev/berth/provisioner/hostlock"
 	"github.com/berth-dev/berth/provisioner/schedule"
 )
 
@@ -428,6 +429,33 @@ func TestStatusPrintsEveryStep(t *testing.T) {
 	for _, want := range []string{"unfinished, resumes at two", "one    exec      done", "two    exec      failed", "three  exec      pending", "berth unlock a --id id-a"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("status lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestResumeAdoptsItsOwnStaleLockOnly(t *testing.T) {
+	f := newFixture(t, exec("one", "a", "false"))
+	f.runner().Run(context.Background(), Options{}) // journals lock id-a for a, then fails
+	me := hostlock.NewHolder("")
+	busy := func(token string, pid int) Locker {
+		return func(context.Context, modules.Host, string) (string, func(), error) {
+			return "", nil, &hostlock.BusyError{Host: "a", Holder: &hostlock.Holder{Who: me.Who, PID: pid, Token: token}}
+		}
+	}
+	r := f.runner()
+	r.Lock = busy("id-a", 99999999) // this run's lock, its process gone: taken over
+	f.hosts["a"].Reply("false", "", 0)
+	if err := r.Run(context.Background(), Options{}); err != nil {
+		t.Fatalf("resume with this run's stale lock: %v", err)
+	}
+	g := newFixture(t, exec("one", "a", "false"))
+	g.runner().Run(context.Background(), Options{})
+	for name, l := range map[string]Locker{"another run's lock": busy("other", 99999999), "a live holder": busy("id-a", os.Getpid())} {
+		r := g.runner()
+		r.Lock = l
+		var be *hostlock.BusyError
+		if err := r.Run(context.Background(), Options{}); !errors.As(err, &be) {
+			t.Errorf("%s: err = %v, want busy", name, err)
 		}
 	}
 }

@@ -46,6 +46,9 @@ type Runner struct {
 	Assignment func() (schedule.Assignment, error)
 	// Interval is the default poll interval of wait steps (2s when zero).
 	Interval time.Duration
+	// Stopping, when set, is checked before each step: once true, the run stops there
+	// (resumable) instead of starting the next step (a first Ctrl-C).
+	Stopping func() bool
 }
 
 // Options select what a run does.

@@ -68,7 +68,7 @@ func (r *Runner) undo(ctx context.Context, state *RunState, todo []*inventory.St
 	if err := j.Append(r.who("undo.run")); err != nil {
 		return err
 	}
-	release, err := r.lockAll(ctx, j)
+	release, err := r.lockAll(ctx, j, state.Locks)
 	if err != nil {
 		return err
 	}
