@@ -218,8 +218,8 @@ func TestDependentRestartOnlyWhenDependencyChanged(t *testing.T) {
 
 func TestReadOnlyPlanReportsBusyInTwoRoundTrips(t *testing.T) {
 	f := newDebianHost("a")
-	f.Files["/var/lib/berth/lock"] = &hosttest.File{Dir: true, Mode: 0o700}
-	f.SetFile("/var/lib/berth/lock/holder.json", `{"who":"ops@laptop","pid":42,"command":"berth apply","since":"2026-11-22T01:00:00Z","token":"abc"}`, 0o600)
+	f.Files["/run/berth/lock"] = &hosttest.File{Dir: true, Mode: 0o700}
+	f.SetFile("/run/berth/lock/holder.json", `{"who":"ops@laptop","pid":42,"command":"berth apply","since":"2026-11-22T01:00:00Z","token":"abc"}`, 0o600)
 	e := testEngine(testInventory("a"), map[string]*debianHost{"a": f})
 	p := e.Plan(context.Background(), []string{"a"}, true).Plan
 	if hp := p.Host("a"); !strings.Contains(hp.Busy, "ops@laptop") || hp.Error != "" {

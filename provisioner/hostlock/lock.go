@@ -15,8 +15,9 @@ import (
 	"github.com/berth-dev/berth/modules"
 )
 
-// DefaultDir is where the lock lives on a host.
-const DefaultDir = "/var/lib/berth/lock"
+// DefaultDir is on /run, a tmpfs on every systemd host: a reboot, which ends any apply that
+// held the lock, also clears it, so a host that went down mid-apply is not left locked.
+const DefaultDir = "/run/berth/lock"
 
 // Holder describes who holds a lock.
 type Holder struct {
