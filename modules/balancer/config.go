@@ -11,8 +11,8 @@ const (
 )
 
 // CheckArgv is the command that validates a configuration file before it replaces the
-// running one.
-func CheckArgv(path string) []string { return []string{"haproxy", "-c", "-q", "-f", path} }
+// running one. No -q: HAProxy 2.6 then prints nothing at all, not even why it refused.
+func CheckArgv(path string) []string { return []string{"haproxy", "-c", "-f", path} }
 
 // Config is the configuration of one HAProxy instance.
 type Config struct {

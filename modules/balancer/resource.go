@@ -176,9 +176,24 @@ func (r *ConfigResource) check(ctx context.Context, h modules.Host) error {
 	}
 	if res.ExitCode != 0 {
 		return fmt.Errorf("haproxy -c on %s rejected the new configuration (%s left as it was): exit %d: %s",
-			h.Name(), ConfigPath, res.ExitCode, modules.Tail(res.Stderr, res.Stdout))
+			h.Name(), ConfigPath, res.ExitCode, alerts(res))
 	}
 	return nil
+}
+
+// alerts returns HAProxy's [ALERT] lines (what it refused and why) without its [NOTICE]
+// lines, else the tail of its output.
+func alerts(res modules.Result) string {
+	var out []string
+	for _, l := range strings.Split(string(res.Stderr)+"\n"+string(res.Stdout), "\n") {
+		if strings.Contains(l, "[ALERT]") && len(out) < 5 {
+			out = append(out, strings.TrimSpace(l))
+		}
+	}
+	if len(out) == 0 {
+		return modules.Tail(res.Stderr, res.Stdout)
+	}
+	return strings.Join(out, " | ")
 }
 
 // reload makes a running HAProxy load the new file without dropping connections (the new

@@ -137,7 +137,7 @@ func TestConfigApplyValidatesThenReplacesThenReloads(t *testing.T) {
 		t.Errorf("writes: %v, want the candidate, then the live file", writes)
 	}
 	want := []string{
-		"haproxy -c -q -f " + candidatePath,
+		"haproxy -c -f " + candidatePath,
 		"rm -f -- " + candidatePath,
 		"systemctl is-active --quiet -- haproxy",
 		"systemctl reload -- haproxy",
@@ -157,16 +157,23 @@ func TestConfigFailedCheckLeavesLiveFile(t *testing.T) {
 	live := web(t, hello0)
 	h := lbHost(live)
 	h.Handle("haproxy -c", func([]string, []byte) modules.Result {
-		return modules.Result{ExitCode: 1, Stderr: []byte("[ALERT]    (1) : config : parsing [/etc/haproxy/haproxy.cfg.berth-new:29] : unknown keyword 'bogus'\n")}
+		return modules.Result{ExitCode: 1, Stderr: []byte("[NOTICE]   (831) : haproxy version is 2.6.12-1+deb12u4\n" +
+			"[NOTICE]   (831) : path to executable is /usr/sbin/haproxy\n" +
+			"[ALERT]    (831) : config : parsing [/etc/haproxy/haproxy.cfg.berth-new:29] : unknown keyword 'bogus' in 'global' section\n" +
+			"[ALERT]    (831) : config : Error(s) found in configuration file : /etc/haproxy/haproxy.cfg.berth-new\n" +
+			"[ALERT]    (831) : config : Fatal errors found in configuration.\n")}
 	})
 	err := apply(t, h, NewConfig(web(t, hello0, hello1)))
 	if err == nil {
 		t.Fatal("a rejected configuration applied")
 	}
-	for _, want := range []string{"on lb", "unknown keyword 'bogus'", ConfigPath + " left as it was"} {
+	for _, want := range []string{"on lb", "[ALERT]    (831) : config : parsing [/etc/haproxy/haproxy.cfg.berth-new:29] : unknown keyword 'bogus'", ConfigPath + " left as it was"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}
+	}
+	if strings.Contains(err.Error(), "NOTICE") {
+		t.Errorf("error carries HAProxy's notices: %v", err)
 	}
 	if got := string(h.Files[ConfigPath].Data); got != string(live) {
 		t.Errorf("live file changed after a failed check")
