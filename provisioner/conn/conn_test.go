@@ -412,3 +412,27 @@ func TestPidCatcherStripsOnlyTheMarker(t *testing.T) {
 		t.Errorf("without marker: pid %d, passed %q", p.get(), b.String())
 	}
 }
+
+func TestCertAuthorityHostCertificate(t *testing.T) {
+	f := setup(t)
+	ca := conntest.NewSigner(t)
+	host, port := f.srv.Addr()
+	f.srv.AddHostCertificate(t, ca, host)
+	pattern := knownhosts.Normalize(net.JoinHostPort(host, strconv.Itoa(port))) // [127.0.0.1]:PORT
+	kh := filepath.Join(t.TempDir(), "known_hosts")
+	os.WriteFile(kh, []byte("@cert-authority "+pattern+" "+string(ssh.MarshalAuthorizedKey(ca.PublicKey()))), 0o644)
+	f.cfg.KnownHosts = []string{kh}
+	dial(t, f.cfg)
+
+	other := conntest.NewSigner(t) // a CA we do not trust: the host is unknown, not "changed"
+	os.WriteFile(kh, []byte("@cert-authority "+pattern+" "+string(ssh.MarshalAuthorizedKey(other.PublicKey()))), 0o644)
+	before := f.srv.Auths.Load()
+	_, err := Dial(context.Background(), f.cfg)
+	var uk *UnknownHostKeyError
+	if !errors.As(err, &uk) || uk.Fingerprint != ssh.FingerprintSHA256(f.srv.HostKey.PublicKey()) {
+		t.Fatalf("err = %v, want UnknownHostKeyError with the host's own key", err)
+	}
+	if n := f.srv.Auths.Load() - before; n != 0 {
+		t.Errorf("%d authentication attempts, want 0", n)
+	}
+}

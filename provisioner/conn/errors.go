@@ -13,11 +13,16 @@ type UnknownHostKeyError struct {
 	Fingerprint string // SHA256:...
 	KeyType     string
 	KnownHosts  []string
+	Detail      string // why a host certificate was not accepted, if it was one
 }
 
 func (e *UnknownHostKeyError) Error() string {
-	return fmt.Sprintf("host %s (%s): unknown host key %s %s (not in %s)",
+	msg := fmt.Sprintf("host %s (%s): unknown host key %s %s (not in %s)",
 		e.Host, e.Addr, e.KeyType, e.Fingerprint, strings.Join(e.KnownHosts, ", "))
+	if e.Detail != "" {
+		msg += ": " + e.Detail
+	}
+	return msg
 }
 
 // Hint is the command that pins the key after the user checked the fingerprint.

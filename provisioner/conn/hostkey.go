@@ -102,6 +102,12 @@ func (h *hostKeys) check(_ string, remote net.Addr, key ssh.PublicKey) error {
 		return &UnknownHostKeyError{Host: h.cfg.Name, Addr: h.cfg.Addr(), Fingerprint: fp,
 			KeyType: key.Type(), KnownHosts: h.cfg.KnownHosts}
 	}
+	if cert, ok := key.(*ssh.Certificate); ok {
+		// A certificate no trusted authority vouches for (or outside its principals or
+		// validity): as good as an unknown key, and never retried.
+		return &UnknownHostKeyError{Host: h.cfg.Name, Addr: h.cfg.Addr(), Fingerprint: ssh.FingerprintSHA256(cert.Key),
+			KeyType: cert.Type(), KnownHosts: h.cfg.KnownHosts, Detail: err.Error()}
+	}
 	return fmt.Errorf("host %s: check host key: %w", h.cfg.Name, err)
 }
 

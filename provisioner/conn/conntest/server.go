@@ -119,6 +119,22 @@ func (s *Server) SetCutAfter(n int64) { s.cutAfter.Store(n) }
 // without a reset): nothing is answered, keepalives included, until it is unset.
 func (s *Server) SetFreeze(on bool) { s.freeze.Store(on) }
 
+// AddHostCertificate makes the server also present its key as a host certificate signed by
+// ca, valid for principal.
+func (s *Server) AddHostCertificate(t *testing.T, ca ssh.Signer, principal string) {
+	t.Helper()
+	cert := &ssh.Certificate{Key: s.HostKey.PublicKey(), CertType: ssh.HostCert, KeyId: "conntest",
+		ValidPrincipals: []string{principal}, ValidBefore: ssh.CertTimeInfinity}
+	if err := cert.SignCert(rand.Reader, ca); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := ssh.NewCertSigner(cert, s.HostKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.conf.AddHostKey(cs)
+}
+
 // Lines returns the command lines the server received, in order.
 func (s *Server) Lines() []string {
 	s.mu.Lock()
