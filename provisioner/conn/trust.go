@@ -17,7 +17,8 @@ import (
 var errKeyCaptured = errors.New("host key captured")
 
 // FetchHostKey connects to the host (through its jump hosts, which must already be trusted)
-// only to learn the key it presents; no credential is sent to it.
+// only to learn the key it presents; no credential is sent to it. A host certificate yields
+// the certified key.
 func FetchHostKey(ctx context.Context, c *Config) (ssh.PublicKey, error) {
 	cfg := c.withDefaults()
 	var via *ssh.Client
@@ -41,6 +42,9 @@ func FetchHostKey(ctx context.Context, c *Config) (ssh.PublicKey, error) {
 	_, _, _, err = handshake(ctx, nc, &cfg, conf)
 	if key == nil {
 		return nil, fmt.Errorf("host %s: fetch host key from %s: %w", cfg.Name, cfg.Addr(), err)
+	}
+	if cert, ok := key.(*ssh.Certificate); ok {
+		key = cert.Key // pin the host's own key, as the unknown-key error showed it
 	}
 	return key, nil
 }
