@@ -2,6 +2,7 @@ package runbook
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -28,6 +29,9 @@ echo "no client for $S: install socat (apt-get install socat)" >&2
 exit 127
 `
 
+// errNoServers: the step selects no server (the stack is not placed yet, or not on its hosts).
+var errNoServers = errors.New("no server for this step")
+
 // balancerCommands are the HAProxy runtime commands of a balancer step: one per server of
 // every backend the balancer routes to the step's stack (every stack when none), limited to
 // the replicas on the step's hosts when it names hosts.
@@ -52,7 +56,7 @@ func (r *Runner) balancerCommands(st *inventory.Step) ([]string, error) {
 	slices.Sort(cmds)
 	cmds = slices.Compact(cmds)
 	if len(cmds) == 0 {
-		return nil, fmt.Errorf("balancer %s has no server for this step (stack %q, hosts %v): is the stack placed? (berth.lock.json)", b.Name, st.Attrs["stack"], st.Hosts)
+		return nil, fmt.Errorf("balancer %s: %w (stack %q, hosts %v): is the stack placed? (berth.lock.json)", b.Name, errNoServers, st.Attrs["stack"], st.Hosts)
 	}
 	return cmds, nil
 }
@@ -94,6 +98,10 @@ func setting(st *inventory.Step) string {
 // a successful `set server` with an empty line; anything else is its error message.
 func (r *Runner) balancerStep(ctx context.Context, st *inventory.Step, out io.Writer) error {
 	cmds, err := r.balancerCommands(st)
+	if r.DryRun && errors.Is(err, errNoServers) {
+		fmt.Fprintf(out, "    would set %q on the servers of the step (none placed yet: an earlier apply step places them)\n", setting(st))
+		return nil
+	}
 	if err != nil {
 		return err
 	}

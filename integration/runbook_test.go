@@ -1,0 +1,430 @@
+package integration
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/berth-dev/berth/integration/testbed"
+)
+
+// Runbooks on real hosts, through the real CLI: two app hosts (h1, h2) run a stack behind an
+// HAProxy on h3. The runbook deploys the stack, installs the balancer, waits at a gate the
+// test controls, then works on h2 (step 5), which the test cuts off the network first. The
+// run must stop there with a journal saying steps 1-4 done and 5 failed; once h2 is back, the
+// same command resumes at step 5 and finishes (a confirm gate, a service reload, a balancer
+// drain of h1's replica) while requests through the balancer keep being answered.
+
+const runbookHCL = `
+stack "hello" {
+  compose  = "stacks/hello"
+  replicas = 2
+  place {
+    hosts = "role=app"
+  }
+  port "http" {
+    container = 8080
+  }
+  health {
+    timeout = "60s"
+  }
+}
+
+balancer "edge" {
+  hosts = "role=lb"
+  frontend "hello" {
+    bind  = ":8000"
+    stack = "hello"
+    port  = "http"
+  }
+}
+
+runbook "move" {
+  step "deploy" {
+    kind    = "apply"
+    targets = ["stack.hello"]
+    timeout = "10m"
+  }
+  step "healthy" {
+    kind     = "wait"
+    hosts    = "role=app"
+    command  = ["sh", "-c", "docker ps -q --filter label=com.docker.compose.project=hello --filter health=healthy | grep -q ."]
+    interval = "1s"
+    timeout  = "3m"
+  }
+  step "balance" {
+    kind    = "apply"
+    hosts   = "role=lb"
+    timeout = "10m"
+  }
+  step "gate" {
+    kind     = "wait"
+    hosts    = "h1"
+    command  = ["test", "-e", "/tmp/runbook-go"]
+    interval = "1s"
+    timeout  = "10m"
+  }
+  step "mark-h2" {
+    kind    = "exec"
+    hosts   = "h2"
+    command = ["sh", "-c", "echo marked >> /tmp/runbook-marker"]
+    timeout = "20s"
+  }
+  step "ok" {
+    kind    = "confirm"
+    message = "h2 is marked. Continue?"
+  }
+  step "reload-lb" {
+    kind    = "service"
+    hosts   = "role=lb"
+    service = "haproxy"
+    action  = "reload"
+  }
+  step "drain-h1" {
+    kind     = "balancer"
+    balancer = "edge"
+    stack    = "hello"
+    hosts    = "h1"
+    action   = "drain"
+    undo {
+      kind     = "balancer"
+      balancer = "edge"
+      stack    = "hello"
+      action   = "ready"
+    }
+  }
+  step "through-lb" {
+    kind     = "wait"
+    url      = "http://LB:8000/"
+    status   = "200"
+    interval = "1s"
+    timeout  = "1m"
+  }
+}
+`
+
+func TestRunbook(t *testing.T) {
+	bed := startBed(t, "bookworm-docker:3+registry")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	dir := writeRunbookInventory(t, bed)
+	lb, h1, h2 := bed.Host("h3"), bed.Host("h1"), bed.Host("h2")
+	journals := filepath.Join(dir, ".berth", "runs", "move")
+
+	t.Run("--dry-run changes nothing on any host", func(t *testing.T) {
+		before := bedState(t, bed)
+		r := runBerth(t, 10*time.Minute, "runbook", "run", "move", dir, "--dry-run", "--no-color")
+		r.wantCode(t, 0)
+		for _, want := range []string{"would run on h2: sh -c 'echo marked >> /tmp/runbook-marker'", "would run on h3: systemctl reload -- haproxy", "+ stack.hello"} {
+			if !strings.Contains(r.Stdout, want) {
+				t.Errorf("dry run output lacks %q:\n%s", want, r.Stdout)
+			}
+		}
+		if after := bedState(t, bed); after != before {
+			t.Errorf("hosts changed during a dry run:\nbefore:\n%s\nafter:\n%s", before, after)
+		}
+		if _, err := os.Stat(journals); !os.IsNotExist(err) {
+			t.Errorf("a dry run wrote a journal: %v", err)
+		}
+	})
+
+	t.Run("a network cut at step 5 stops the run: steps 1-4 done, 5 failed", func(t *testing.T) {
+		r := runbookWithFault(ctx, t, dir, "] gate (", func() {
+			if err := h2.Disconnect(ctx); err != nil {
+				t.Errorf("disconnect h2: %v", err)
+			}
+			hostOut(t, h1, "touch", "/tmp/runbook-go")
+		})
+		if r.Code != 1 {
+			t.Fatalf("exit %d, want 1\n%s\n%s", r.Code, r.Stdout, r.Stderr)
+		}
+		states := journalStates(t, journals)
+		want := "deploy=done healthy=done balance=done gate=done mark-h2=failed ok=pending reload-lb=pending drain-h1=pending through-lb=pending"
+		if states != want {
+			t.Fatalf("journal states:\n got %s\nwant %s\n%s", states, want, r.Stdout)
+		}
+		if out, _ := h2.Exec(ctx, "cat", "/tmp/runbook-marker"); out != "" {
+			t.Errorf("h2 ran step 5 although it was cut off: %q", out)
+		}
+	})
+
+	t.Run("after the host is back, run resumes at 5 and completes while the balancer answers", func(t *testing.T) {
+		if err := h2.Reconnect(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := h2.WaitSSH(ctx, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		bodies := replicaBodies(ctx, t, dir, bed)
+		lbURL := fmt.Sprintf("http://%s:8000/", lb.Address)
+		eventually(t, time.Minute, func() bool { return seenThrough(ctx, lbURL, bodies["h2"], 20) }, "the balancer never sent to h2 again")
+		loop := startLoop(ctx, lbURL)
+		r := runBerth(t, 15*time.Minute, "runbook", "run", "move", dir, "--yes", "--no-color")
+		sent, failed := loop.stop()
+		r.wantCode(t, 0)
+		t.Logf("%d requests through the balancer during the resumed run, %d failed", sent, len(failed))
+		if len(failed) > 0 {
+			t.Errorf("requests failed during the run, first: %s", failed[0])
+		}
+		if sent < 5 {
+			t.Errorf("only %d requests during the run: the loop proves nothing", sent)
+		}
+		if strings.Contains(r.Stdout, "] deploy (") || !strings.Contains(r.Stdout, "[5/9] mark-h2") {
+			t.Errorf("resume did not start at step 5:\n%s", r.Stdout)
+		}
+		if got := journalStates(t, journals); strings.Count(got, "=done") != 9 {
+			t.Errorf("journal states after resume: %s", got)
+		}
+		if out := hostOut(t, h2, "cat", "/tmp/runbook-marker"); out != "marked\n" {
+			t.Errorf("h2 marker = %q, want one line", out)
+		}
+		for i := 0; i < 20; i++ {
+			if body, err := get(ctx, lbURL); err != nil || body != bodies["h2"] {
+				t.Fatalf("with h1 drained the balancer answered %q, %v; want h2's %q", body, err, bodies["h2"])
+			}
+		}
+		checkJournal(t, journals)
+		summary := hostOut(t, h1, "sh", "-c", "cat /var/lib/berth/runs/move/*.json")
+		if !strings.Contains(summary, `"state": "finished"`) {
+			t.Errorf("h1's copy of the run summary:\n%s", summary)
+		}
+	})
+
+	t.Run("status shows every step done", func(t *testing.T) {
+		r := runBerth(t, time.Minute, "runbook", "status", "move", dir)
+		r.wantCode(t, 0)
+		if !strings.Contains(r.Stdout, ": finished") || strings.Count(r.Stdout, " done at ") != 9 {
+			t.Errorf("status:\n%s", r.Stdout)
+		}
+	})
+
+	t.Run("undo readies h1's replica again", func(t *testing.T) {
+		runBerth(t, 5*time.Minute, "runbook", "undo", "move", dir, "--yes", "--no-color").wantCode(t, 0)
+		bodies := replicaBodies(ctx, t, dir, bed)
+		eventually(t, time.Minute, func() bool {
+			return seenThrough(ctx, fmt.Sprintf("http://%s:8000/", lb.Address), bodies["h1"], 20)
+		}, "after undo the balancer never sent to h1")
+	})
+}
+
+func writeRunbookInventory(t *testing.T, bed *testbed.Bed) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "inv")
+	if err := bed.WriteInventory(dir); err != nil {
+		t.Fatal(err)
+	}
+	var hosts strings.Builder
+	fmt.Fprintf(&hosts, "defaults {\n  ssh {\n    user        = %q\n    identity    = %q\n    known_hosts = \"known_hosts\"\n  }\n  port_range = \"20000-29999\"\n}\n", testbed.TestUser, bed.KeyFile)
+	for _, h := range bed.Hosts {
+		role := map[bool]string{true: "lb", false: "app"}[h.Name == "h3"]
+		fmt.Fprintf(&hosts, "\nhost %q {\n  address = %q\n  labels  = { role = %q }\n}\n", h.Name, h.Address, role)
+	}
+	writeFile(t, filepath.Join(dir, "hosts.hcl"), hosts.String())
+	writeFile(t, filepath.Join(dir, "main.hcl"), strings.ReplaceAll(runbookHCL, "LB", bed.Host("h3").Address))
+	os.MkdirAll(filepath.Join(dir, "stacks", "hello"), 0o755)
+	writeFile(t, filepath.Join(dir, "stacks", "hello", "compose.yaml"), strings.NewReplacer("IMAGE", bed.Registry.Image, "STACK", "hello").Replace(placementCompose))
+	return dir
+}
+
+// bedState is what a dry run must leave alone on every host.
+func bedState(t *testing.T, bed *testbed.Bed) string {
+	var b strings.Builder
+	for _, h := range bed.Hosts {
+		b.WriteString(h.Name + ":\n")
+		b.WriteString(hostOut(t, h, "sh", "-c", "ls -laR /var/lib/berth /srv/berth /etc/haproxy /tmp 2>&1; docker ps -a --format '{{.ID}} {{.Status}}'; dpkg-query -W haproxy 2>&1"))
+	}
+	return b.String()
+}
+
+// runbookWithFault runs `berth runbook run move --yes` and calls fault once a stdout line
+// contains marker.
+func runbookWithFault(ctx context.Context, t *testing.T, dir, marker string, fault func()) berthResult {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, berthBinary(t), "runbook", "run", "move", dir, "--yes", "--no-color")
+	cmd.Env = []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"), "TERM=dumb"}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var stdout strings.Builder
+	fired := false
+	sc := bufio.NewScanner(pipe)
+	for sc.Scan() {
+		stdout.WriteString(sc.Text() + "\n")
+		if !fired && strings.Contains(sc.Text(), marker) {
+			fired = true
+			fault()
+		}
+	}
+	err = cmd.Wait()
+	r := berthResult{Stdout: stdout.String(), Stderr: stderr.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.Code = ee.ExitCode()
+	}
+	if !fired {
+		t.Fatalf("%q never came:\n%s\n%s", marker, r.Stdout, r.Stderr)
+	}
+	return r
+}
+
+type journalLine struct {
+	Type  string `json:"type"`
+	Step  string `json:"step"`
+	Who   string `json:"who"`
+	Error string `json:"error"`
+}
+
+func readJournal(t *testing.T, dir string) []journalLine {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	if len(files) != 1 {
+		t.Fatalf("%d journals in %s, want 1 (a resume continues the same run)", len(files), dir)
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []journalLine
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var j journalLine
+		if err := json.Unmarshal([]byte(l), &j); err != nil {
+			t.Fatalf("journal line %q: %v", l, err)
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+// journalStates reads the journal as an auditor would: the last word on each step.
+func journalStates(t *testing.T, dir string) string {
+	order := []string{"deploy", "healthy", "balance", "gate", "mark-h2", "ok", "reload-lb", "drain-h1", "through-lb"}
+	state := map[string]string{}
+	for _, j := range readJournal(t, dir) {
+		switch j.Type {
+		case "step.finished":
+			state[j.Step] = "done"
+		case "step.failed":
+			state[j.Step] = "failed"
+		}
+	}
+	var s []string
+	for _, id := range order {
+		st := state[id]
+		if st == "" {
+			st = "pending"
+		}
+		s = append(s, id+"="+st)
+	}
+	return strings.Join(s, " ")
+}
+
+// checkJournal: who started and resumed the run, and the confirmation given.
+func checkJournal(t *testing.T, dir string) {
+	t.Helper()
+	var who []string
+	confirmed := false
+	for _, j := range readJournal(t, dir) {
+		switch j.Type {
+		case "run.started", "run.resumed":
+			who = append(who, j.Who)
+		case "confirmed":
+			confirmed = j.Step == "ok" && strings.HasSuffix(j.Who, "(--yes)")
+		}
+	}
+	if len(who) != 2 || who[0] == "" || !strings.Contains(who[0], "@") {
+		t.Errorf("journal names who started and resumed the run: %q", who)
+	}
+	if !confirmed {
+		t.Errorf("journal has no confirmation of step ok")
+	}
+}
+
+// replicaBodies maps an app host to what its replica of hello answers, asked directly.
+func replicaBodies(ctx context.Context, t *testing.T, dir string, bed *testbed.Bed) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "berth.lock.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l lockFile
+	if err := json.Unmarshal(b, &l); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, r := range l.Stacks["hello"].Replicas {
+		body, err := get(ctx, fmt.Sprintf("http://%s:%d/", bed.Host(r.Host).Address, r.Ports["http"]))
+		if err != nil {
+			t.Fatalf("replica %d on %s: %v", r.Index, r.Host, err)
+		}
+		out[r.Host] = body
+	}
+	if out["h1"] == "" || out["h2"] == "" {
+		t.Fatalf("want one replica on each of h1 and h2: %s", b)
+	}
+	return out
+}
+
+// seenThrough asks url up to n times and reports whether body came back.
+func seenThrough(ctx context.Context, url, body string, n int) bool {
+	for i := 0; i < n; i++ {
+		if got, err := get(ctx, url); err == nil && got == body {
+			return true
+		}
+	}
+	return false
+}
+
+// loop sends a request to url about ten times a second until stopped.
+type loop struct {
+	stopc  chan struct{}
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	sent   int
+	failed []string
+}
+
+func startLoop(ctx context.Context, url string) *loop {
+	l := &loop{stopc: make(chan struct{})}
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for i := 0; i < 9000; i++ {
+			select {
+			case <-l.stopc:
+				return
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			_, err := get(ctx, url)
+			l.mu.Lock()
+			l.sent++
+			if err != nil {
+				l.failed = append(l.failed, fmt.Sprintf("%s: %v", time.Now().Format("15:04:05.000"), err))
+			}
+			l.mu.Unlock()
+		}
+	}()
+	return l
+}
+
+func (l *loop) stop() (int, []string) {
+	close(l.stopc)
+	l.wg.Wait()
+	return l.sent, l.failed
+}
