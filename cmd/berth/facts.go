@@ -75,7 +75,7 @@ func runFacts(e *env, args []string) int {
 }
 
 func reportFacts(e *env, outcomes []provisioner.HostOutcome, got map[string]factsRun, asJSON, stats bool, wall time.Duration) int {
-	var list []*facts.Facts
+	list := []*facts.Facts{}
 	for _, o := range outcomes {
 		if o.Err != nil {
 			hostError(e, o.Host, o.Err)

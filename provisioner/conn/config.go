@@ -40,7 +40,7 @@ type Config struct {
 
 	ConnectTimeout time.Duration // dial and handshake, each; default 15s
 	KeepAlive      time.Duration // interval; default 15s; a missed reply in 3 intervals closes
-	Retries        int           // extra connection attempts on setup errors; default 2
+	Retries        int           // extra connection attempts on setup errors; 0 means 2, negative none
 }
 
 // Addr is host:port as dialled and as looked up in known_hosts.
@@ -64,8 +64,11 @@ func (c *Config) withDefaults() Config {
 	if d.KeepAlive == 0 {
 		d.KeepAlive = 15 * time.Second
 	}
-	if d.Retries == 0 {
+	switch {
+	case d.Retries == 0:
 		d.Retries = 2
+	case d.Retries < 0:
+		d.Retries = 0
 	}
 	if d.Name == "" {
 		d.Name = d.Address
