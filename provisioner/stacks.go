@@ -12,25 +12,39 @@ import (
 	"github.com/berth-dev/berth/provisioner/schedule"
 )
 
-// Resources is the default Builder: a host's host layer, then removals of stacks that leave
-// it, the stack replicas placed on it, and its HAProxy when balancers select it. The order
-// within a phase is the order here; phases order removals last and balancers in between
-// (see modules.Phased).
+// BuildOptions are what resources need from the machine running berth, beyond the inventory.
+type BuildOptions struct {
+	// LocalImages and Save serve stacks with images = "ship" (see LocalImages).
+	LocalImages map[string]stack.LocalImage
+	Save        stack.SaveFunc
+}
+
+// Resources is the default Builder, without local images (see NewBuilder).
 func Resources(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a schedule.Assignment) []modules.Resource {
-	rs := HostLayer(inv, h, f)
-	rs = append(rs, StackRemovals(inv, h.Name, a)...)
-	rs = append(rs, StackReplicas(inv, h, f, a)...)
-	rs = append(rs, BalancerResources(inv, h, a)...)
-	for _, r := range rs {
-		if p, ok := r.(*apt.Resource); ok {
-			p.SetLockTimeout(inv.Defaults.AptLockTimeout)
+	return NewBuilder(BuildOptions{})(inv, h, f, a)
+}
+
+// NewBuilder returns the Builder: a host's host layer, then removals of stacks that leave it,
+// the stack replicas placed on it, and its HAProxy when balancers select it. The order within a
+// phase is the order here; phases order removals last and balancers in between (see
+// modules.Phased).
+func NewBuilder(o BuildOptions) Builder {
+	return func(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a schedule.Assignment) []modules.Resource {
+		rs := HostLayer(inv, h, f)
+		rs = append(rs, StackRemovals(inv, h.Name, a)...)
+		rs = append(rs, StackReplicas(inv, h, f, a, o)...)
+		rs = append(rs, BalancerResources(inv, h, a)...)
+		for _, r := range rs {
+			if p, ok := r.(*apt.Resource); ok {
+				p.SetLockTimeout(inv.Defaults.AptLockTimeout)
+			}
 		}
+		return rs
 	}
-	return rs
 }
 
 // StackReplicas returns the stack resources of the replicas placed on host h.
-func StackReplicas(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a schedule.Assignment) []modules.Resource {
+func StackReplicas(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a schedule.Assignment, o BuildOptions) []modules.Resource {
 	var rs []modules.Resource
 	for _, s := range inv.Stacks {
 		sp := a.Stack(s.Name)
@@ -54,6 +68,8 @@ func StackReplicas(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, 
 				HealthTimeout: s.Health.Timeout,
 				Compose:       composeFor(h, f),
 				Replica:       r.Index,
+				LocalImages:   o.LocalImages,
+				Save:          o.Save,
 			}))
 		}
 	}

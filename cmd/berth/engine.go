@@ -58,13 +58,17 @@ func newEngine(e *env, inv *inventory.Inventory, f *engineFlags, p *progress, co
 	if err != nil {
 		return nil, nil, err
 	}
+	local, err := provisioner.LocalImages(context.Background(), inv)
+	if err != nil {
+		return nil, nil, err
+	}
 	sc := &statsConn{conns: map[string]*conn.SSH{}}
 	eng := &provisioner.Engine{
 		Inventory: inv,
 		Current:   current,
 		Parallel:  f.parallel,
 		Events:    p.sink,
-		Build:     provisioner.Resources,
+		Build:     provisioner.NewBuilder(provisioner.BuildOptions{LocalImages: local, Save: provisioner.SaveLocalImage}),
 		Dial: func(ctx context.Context, h *inventory.Host) (provisioner.Conn, error) {
 			cfg, err := res.Resolve(h)
 			if err != nil {
