@@ -239,7 +239,7 @@ func bedState(t *testing.T, bed *testbed.Bed) string {
 	var b strings.Builder
 	for _, h := range bed.Hosts {
 		b.WriteString(h.Name + ":\n")
-		b.WriteString(hostOut(t, h, "sh", "-c", "ls -laR /var/lib/berth /srv/berth /etc/haproxy /tmp 2>&1; docker ps -a --format '{{.ID}} {{.Status}}'; dpkg-query -W haproxy 2>&1"))
+		b.WriteString(hostOut(t, h, "sh", "-c", "ls -laR /var/lib/berth /srv/berth /etc/haproxy /tmp 2>&1; docker ps -a --format '{{.ID}} {{.State}}'; dpkg-query -W haproxy 2>&1; true"))
 	}
 	return b.String()
 }

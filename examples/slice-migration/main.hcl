@@ -48,8 +48,14 @@ stack "directory-next" {
 balancer "edge" {
   hosts = "role=lb"
   frontend "directory" {
-    bind  = ":443"
+    bind  = ":80"
     stack = "directory-next"
     port  = "http"
   }
+}
+
+# The balancer step talks to HAProxy's admin socket with socat (see docs/runbooks.md).
+package "socat" {
+  hosts = "role=lb"
+  names = ["socat"]
 }

@@ -1,198 +1,137 @@
+# The brief's 8 slices: the directory service, installed on dir-1 and dir-2 under systemd as
+# "directory-legacy" (listening on 8080, files in /opt/directory-legacy) and reached through a
+# hand-written HAProxy configuration on lb-1, becomes the container stack directory-next:
+# a server on a new port, the balancer switched, the old server stopped, its source removed.
+# Every slice but the checks has an undo; `berth runbook undo migrate` walks them back.
+# After a stop, `berth runbook run migrate` resumes at the step that failed.
+
 runbook "migrate" {
-  step "deploy-next" {
+  # Slice 1: the new server, on a new port picked by the scheduler (20000-20999).
+  step "slice-1-deploy" {
     kind    = "apply"
-    targets = ["stack.directory-next", "docker", "syslog"]
+    targets = ["docker", "syslog", "stack.directory-next"]
     timeout = "15m"
+    undo {
+      kind    = "exec"
+      hosts   = "role=directory"
+      command = ["sh", "-c", "cd /srv/berth/directory-next && docker compose stop"]
+    }
   }
 
-  step "next-healthy" {
+  # Slice 2: it runs healthy on both hosts.
+  step "slice-2-healthy" {
     kind     = "wait"
     hosts    = "role=directory"
-    command  = ["docker", "compose", "-p", "directory-next", "ps", "--status", "running", "-q"]
+    command  = ["sh", "-c", "docker ps -q --filter label=com.docker.compose.project=directory-next --filter health=healthy | grep -q ."]
     interval = "5s"
     timeout  = "5m"
   }
 
-  step "slice-1-migrate" {
-    kind    = "exec"
-    hosts   = "dir-1"
-    command = ["docker", "compose", "-p", "directory-next", "exec", "-T", "api", "migrate", "--slice", "1", "--of", "8"]
-    timeout = "30m"
-    undo {
-      kind    = "exec"
-      hosts   = "dir-1"
-      command = ["docker", "compose", "-p", "directory-next", "exec", "-T", "api", "migrate", "--rollback", "--slice", "1"]
-    }
-  }
-
-  step "slice-1-verify" {
+  # Slice 3: the new server answers like the old one, on each host.
+  step "slice-3-compare" {
     kind     = "wait"
-    url      = "http://10.20.0.11:20000/slices/1/status"
-    status   = "200"
+    hosts    = "role=directory"
+    command  = ["sh", "-c", "test \"$(curl -fsS http://127.0.0.1:8080/users/count)\" = \"$(docker compose -p directory-next exec -T api wget -qO- http://127.0.0.1:8080/users/count)\""]
     interval = "10s"
-    timeout  = "10m"
+    timeout  = "5m"
   }
 
-  step "slice-1-ok" {
+  step "slice-3-ok" {
     kind    = "confirm"
-    message = "Slice 1 of 8 is migrated. Check the dashboards, then continue."
+    message = "directory-next answers like directory-legacy on dir-1 and dir-2. Switch the balancer to it?"
   }
 
-  step "slice-2-migrate" {
+  # Slice 4: keep the hand-written balancer configuration, for the undo of slice 5.
+  step "slice-4-keep-lb-config" {
     kind    = "exec"
-    hosts   = "dir-1"
-    command = ["docker", "compose", "-p", "directory-next", "exec", "-T", "api", "migrate", "--slice", "2", "--of", "8"]
-    timeout = "30m"
+    hosts   = "role=lb"
+    command = ["cp", "-n", "/etc/haproxy/haproxy.cfg", "/etc/haproxy/haproxy.cfg.legacy"]
+  }
+
+  # Slice 5: the balancer switched: berth's configuration replaces the hand-written one (the
+  # plan, printed and journaled, names the servers moved from 8080 to the new ports).
+  step "slice-5-switch" {
+    kind    = "apply"
+    hosts   = "role=lb"
+    timeout = "10m"
     undo {
       kind    = "exec"
-      hosts   = "dir-1"
-      command = ["docker", "compose", "-p", "directory-next", "exec", "-T", "api", "migrate", "--rollback", "--slice", "2"]
-    }
-  }
-
-  step "slice-2-verify" {
-    kind     = "wait"
-    url      = "http://10.20.0.11:20000/slices/2/status"
-    status   = "200"
-    interval = "10s"
-    timeout  = "10m"
-  }
-
-  step "slice-3-migrate" {
-    kind    = "exec"
-    hosts   = "dir-1"
-    command = ["docker", "compose", "-p", "directory-next", "exec", "-T", "api", "migrate", "--slice", "3", "--of", "8"]
-    timeout = "30m"
-    undo {
-      kind    = "exec"
-      hosts   = "dir-1"
-      command = ["docker", "compose", "-p", "directory-next", "exec", "-T", "api", "migrate", "--rollback", "--slice", "3"]
-    }
-  }
-
-  step "slice-3-verify" {
-    kind     = "wait"
-    url      = "http://10.20.0.11:20000/slices/3/status"
-    status   = "200"
-    interval = "10s"
-    timeout  = "10m"
-  }
-
-  step "slice-4-migrate" {
-    kind    = "exec"
-    hosts   = "dir-1"
-    command = ["docker", "compose", "-p", "directory-next", "exec", "-T", "api", "migrate", "--slice", "4", "--of", "8"]
-    timeout = "30m"
-    undo {
-      kind    = "exec"
-      hosts   = "dir-1"
-      command = ["docker", "compose", "-p", "directory-next", "exec", "-T", "api", "migrate", "--rollback", "--slice", "4"]
-    }
-  }
-
-  step "slice-4-verify" {
-    kind     = "wait"
-    url      = "http://10.20.0.11:20000/slices/4/status"
-    status   = "200"
-    interval = "10s"
-    timeout  = "10m"
-  }
-
-  step "slice-4-ok" {
-    kind    = "confirm"
-    message = "Slice 4 of 8 is migrated. Check the dashboards, then continue."
-  }
-
-  step "slice-5-migrate" {
-    kind    = "exec"
-    hosts   = "dir-1"
-    command = ["docker", "compose", "-p", "directory-next", "exec", "-T", "api", "migrate", "--slice", "5", "--of", "8"]
-    timeout = "30m"
-    undo {
-      kind    = "exec"
-      hosts   = "dir-1"
-      command = ["docker", "compose", "-p", "directory-next", "exec", "-T", "api", "migrate", "--rollback", "--slice", "5"]
+      hosts   = "role=lb"
+      command = ["sh", "-c", "cp /etc/haproxy/haproxy.cfg.legacy /etc/haproxy/haproxy.cfg && systemctl reload haproxy"]
     }
   }
 
   step "slice-5-verify" {
     kind     = "wait"
-    url      = "http://10.20.0.11:20000/slices/5/status"
+    url      = "http://10.20.0.2/health"
     status   = "200"
-    interval = "10s"
-    timeout  = "10m"
+    interval = "2s"
+    timeout  = "2m"
   }
 
-  step "slice-6-migrate" {
-    kind    = "exec"
-    hosts   = "dir-1"
-    command = ["docker", "compose", "-p", "directory-next", "exec", "-T", "api", "migrate", "--slice", "6", "--of", "8"]
-    timeout = "30m"
+  # Slice 6: a canary on one replica first: dir-2's replica drained, dir-1's takes it all.
+  step "slice-6-canary" {
+    kind     = "balancer"
+    balancer = "edge"
+    stack    = "directory-next"
+    hosts    = "dir-2"
+    action   = "drain"
     undo {
-      kind    = "exec"
-      hosts   = "dir-1"
-      command = ["docker", "compose", "-p", "directory-next", "exec", "-T", "api", "migrate", "--rollback", "--slice", "6"]
+      kind     = "balancer"
+      balancer = "edge"
+      stack    = "directory-next"
+      action   = "ready"
     }
   }
 
-  step "slice-6-verify" {
-    kind     = "wait"
-    url      = "http://10.20.0.11:20000/slices/6/status"
-    status   = "200"
-    interval = "10s"
-    timeout  = "10m"
+  step "slice-6-ok" {
+    kind    = "confirm"
+    message = "dir-1's directory-next takes all traffic. Check the dashboards, then continue."
   }
 
-  step "slice-7-migrate" {
-    kind    = "exec"
-    hosts   = "dir-1"
-    command = ["docker", "compose", "-p", "directory-next", "exec", "-T", "api", "migrate", "--slice", "7", "--of", "8"]
-    timeout = "30m"
+  step "slice-6-ready" {
+    kind     = "balancer"
+    balancer = "edge"
+    stack    = "directory-next"
+    hosts    = "dir-2"
+    action   = "ready"
+  }
+
+  # Slice 7: the old server stopped.
+  step "slice-7-stop-old" {
+    kind    = "service"
+    hosts   = "role=directory"
+    service = "directory-legacy"
+    action  = "stop"
     undo {
-      kind    = "exec"
-      hosts   = "dir-1"
-      command = ["docker", "compose", "-p", "directory-next", "exec", "-T", "api", "migrate", "--rollback", "--slice", "7"]
+      kind    = "service"
+      service = "directory-legacy"
+      action  = "start"
     }
   }
 
   step "slice-7-verify" {
     kind     = "wait"
-    url      = "http://10.20.0.11:20000/slices/7/status"
+    url      = "http://10.20.0.2/health"
     status   = "200"
-    interval = "10s"
-    timeout  = "10m"
+    interval = "2s"
+    timeout  = "2m"
   }
 
-  step "slice-8-migrate" {
+  step "slice-8-ok" {
+    kind    = "confirm"
+    message = "directory-legacy is stopped and the service answers. Remove its source?"
+  }
+
+  # Slice 8: the source removed: the unit disabled, its files moved aside (not deleted, so
+  # that the undo can bring them back; delete /var/backups/directory-legacy later by hand).
+  step "slice-8-remove-source" {
     kind    = "exec"
-    hosts   = "dir-1"
-    command = ["docker", "compose", "-p", "directory-next", "exec", "-T", "api", "migrate", "--slice", "8", "--of", "8"]
-    timeout = "30m"
+    hosts   = "role=directory"
+    command = ["sh", "-c", "systemctl disable directory-legacy && mv /opt/directory-legacy /var/backups/directory-legacy"]
     undo {
       kind    = "exec"
-      hosts   = "dir-1"
-      command = ["docker", "compose", "-p", "directory-next", "exec", "-T", "api", "migrate", "--rollback", "--slice", "8"]
-    }
-  }
-
-  step "slice-8-verify" {
-    kind     = "wait"
-    url      = "http://10.20.0.11:20000/slices/8/status"
-    status   = "200"
-    interval = "10s"
-    timeout  = "10m"
-  }
-
-  step "switch-traffic" {
-    kind     = "balancer"
-    balancer = "edge"
-    stack    = "directory-next"
-    action   = "ready"
-    undo {
-      kind     = "balancer"
-      balancer = "edge"
-      stack    = "directory-next"
-      action   = "drain"
+      command = ["sh", "-c", "mv /var/backups/directory-legacy /opt/directory-legacy && systemctl enable directory-legacy"]
     }
   }
 }
