@@ -49,8 +49,7 @@ type statsConn struct {
 
 // newEngine wires the engine to the SSH transport and the host lock.
 func newEngine(e *env, inv *inventory.Inventory, f *engineFlags, p *progress, command string) (*provisioner.Engine, *statsConn, error) {
-	home, _ := os.UserHomeDir()
-	res, err := conn.NewResolver(inv, home, e.getenv)
+	res, err := newResolver(e, inv)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -70,11 +69,7 @@ func newEngine(e *env, inv *inventory.Inventory, f *engineFlags, p *progress, co
 		Events:    p.sink,
 		Build:     provisioner.NewBuilder(provisioner.BuildOptions{LocalImages: local, Save: provisioner.SaveLocalImage}),
 		Dial: func(ctx context.Context, h *inventory.Host) (provisioner.Conn, error) {
-			cfg, err := res.Resolve(h)
-			if err != nil {
-				return nil, err
-			}
-			c, err := conn.Dial(ctx, cfg)
+			c, err := dialHost(ctx, res, h)
 			if err != nil {
 				return nil, err
 			}
