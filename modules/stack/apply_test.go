@@ -3,6 +3,7 @@ package stack
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 
@@ -131,7 +132,7 @@ func TestShip(t *testing.T) {
 	web, worker := "sha256:"+strings.Repeat("d", 64), "sha256:"+strings.Repeat("e", 64)
 	spec.LocalImages = map[string]LocalImage{"registry.test:5000/web:1": {ID: web, Size: 4_200_000}, "registry.test:5000/worker:1": {ID: worker, Size: 1_000}}
 	var saved []string
-	spec.Save = func(_ context.Context, ref string) (ioReadCloser, error) {
+	spec.Save = func(_ context.Context, ref string) (io.ReadCloser, error) {
 		saved = append(saved, ref)
 		return nopCloser(ref), nil
 	}

@@ -3,6 +3,7 @@ package stack
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -188,3 +189,5 @@ func deploy(t *testing.T, r *Resource, h *hosttest.Fake) error {
 	}
 	return nil
 }
+
+func nopCloser(s string) io.ReadCloser { return io.NopCloser(strings.NewReader(s)) }
