@@ -9,6 +9,7 @@ import (
 
 	"github.com/berth-dev/berth/inventory"
 	"github.com/berth-dev/berth/modules"
+	"github.com/berth-dev/berth/modules/stack"
 	"github.com/berth-dev/berth/provisioner/facts"
 	"github.com/berth-dev/berth/provisioner/hostlock"
 	"github.com/berth-dev/berth/provisioner/schedule"
@@ -62,6 +63,7 @@ type hostSession struct {
 	plan      *HostPlan
 	started   bool
 	start     time.Time
+	deployed  []string // stacks with a manifest on the host
 }
 
 // Close closes every connection of the session.
@@ -101,7 +103,11 @@ func (e *Engine) Plan(ctx context.Context, names []string, readOnly bool) *Sessi
 			all[n] = hs.facts
 		}
 	}
-	placement, diags := Place(e.Inventory, all, e.Current)
+	deployed := map[string][]string{}
+	for n, hs := range sess.hosts {
+		deployed[n] = hs.deployed
+	}
+	placement, diags := Place(e.Inventory, all, WithDeployed(e.Current, deployed))
 	sess.Plan.Placement = &placement
 	sess.Diags = diags
 	// Phase 2, every host that answered: build its resources, observe them, diff.
@@ -147,10 +153,11 @@ func (e *Engine) firstLook(ctx context.Context, hs *hostSession, readOnly bool) 
 	}
 	hs.conn = c
 	e.Events.emit(Event{Type: EventConnected, Host: name, Seconds: since(hs.start)})
-	f, holder, err := firstLook(ctx, c, readOnly)
+	f, holder, deployed, err := firstLook(ctx, c, readOnly)
 	if err != nil {
 		return err
 	}
+	hs.deployed = deployed
 	if holder != nil {
 		hs.plan.Busy = "locked by " + holder.String()
 	}
@@ -173,23 +180,24 @@ func (e *Engine) observe(ctx context.Context, hs *hostSession, a schedule.Assign
 	return nil
 }
 
-// firstLook is the first round trip to a host: its facts and, for read-only runs, whether an
-// apply holds its lock. Resources are built from the facts, so this cannot merge with the
-// resources' own batch; two round trips per host in all.
-func firstLook(ctx context.Context, h modules.Host, readOnly bool) (*facts.Facts, *hostlock.Holder, error) {
-	probes := facts.Probes()
+// firstLook is the first round trip to a host: its facts, the stacks berth deployed there
+// (their manifests), and for read-only runs whether an apply holds its lock. Resources are
+// built from the facts and the fleet's placement, so this cannot merge with the resources'
+// own batch: two round trips per host in all.
+func firstLook(ctx context.Context, h modules.Host, readOnly bool) (*facts.Facts, *hostlock.Holder, []string, error) {
+	probes := append(facts.Probes(), stack.DeployedProbe())
 	n := len(probes)
 	if readOnly {
 		probes = append(probes, hostlock.StatusProbes("")...)
 	}
 	res, err := h.Observe(ctx, probes)
 	if err != nil {
-		return nil, nil, fmt.Errorf("gather facts: %w", err)
+		return nil, nil, nil, fmt.Errorf("gather facts: %w", err)
 	}
 	if len(res) != len(probes) {
-		return nil, nil, fmt.Errorf("gather facts: %d results for %d probes", len(res), len(probes))
+		return nil, nil, nil, fmt.Errorf("gather facts: %d results for %d probes", len(res), len(probes))
 	}
-	return facts.FromResults(h.Name(), res[:n]), hostlock.StatusFrom(res[n:]), nil
+	return facts.FromResults(h.Name(), res[:n-1]), hostlock.StatusFrom(res[n:]), stack.Deployed(res[n-1]), nil
 }
 
 // Observe runs every resource's probes in one batch and diffs them. Changes come out in

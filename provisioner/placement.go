@@ -3,7 +3,9 @@ package provisioner
 import (
 	"errors"
 	"io/fs"
+	"maps"
 	"path/filepath"
+	"slices"
 
 	"github.com/berth-dev/berth/inventory"
 	"github.com/berth-dev/berth/provisioner/facts"
@@ -85,4 +87,32 @@ func Place(inv *inventory.Inventory, fs map[string]*facts.Facts, current schedul
 		diags = append(diags, d)
 	}
 	return a, diags
+}
+
+// WithDeployed adds to the current assignment the stacks whose manifests were found on hosts
+// but that the lock file does not place there (a lost or older lock file, a run that stopped
+// before writing it): what actually runs on the hosts counts as current, so Place keeps it
+// when it still fits and removes it when the inventory no longer wants it. Their ports are
+// unknown and picked again.
+func WithDeployed(current schedule.Assignment, deployed map[string][]string) schedule.Assignment {
+	out := schedule.Assignment{Stacks: append([]schedule.StackPlacement(nil), current.Stacks...)}
+	for _, host := range slices.Sorted(maps.Keys(deployed)) {
+		for _, name := range deployed[host] {
+			i := slices.IndexFunc(out.Stacks, func(s schedule.StackPlacement) bool { return s.Name == name })
+			if i < 0 {
+				out.Stacks = append(out.Stacks, schedule.StackPlacement{Name: name})
+				i = len(out.Stacks) - 1
+			}
+			sp := &out.Stacks[i]
+			if slices.ContainsFunc(sp.Replicas, func(r schedule.Replica) bool { return r.Host == host }) {
+				continue
+			}
+			next := 0
+			for _, r := range sp.Replicas {
+				next = max(next, r.Index+1)
+			}
+			sp.Replicas = append(append([]schedule.Replica(nil), sp.Replicas...), schedule.Replica{Index: next, Host: host, Status: schedule.Kept})
+		}
+	}
+	return out
 }
