@@ -120,7 +120,33 @@ func (r *Resource) Apply(ctx context.Context, h modules.Host, c modules.Change) 
 	if !r.spec.Recommends {
 		args = append(args, "--no-install-recommends")
 	}
-	return modules.Must(ctx, h, r.aptGet(append(append(args, "--"), names...)), "apt-get install "+c.After)
+	err := modules.Must(ctx, h, r.aptGet(append(append(args, "--"), names...)), "apt-get install "+c.After)
+	if err != nil && strings.Contains(err.Error(), "lock") {
+		if holder := lockHolder(ctx, h); holder != "" {
+			err = fmt.Errorf("%w; the dpkg lock is held by %s (waited %ds: apt_lock_timeout)", err, holder, r.spec.LockTimeoutSeconds)
+		}
+	}
+	return err
+}
+
+// lockHolderScript names the processes holding dpkg's locks, from /proc/locks (apt locks with
+// fcntl; whoever holds it, apt or not, shows there). Read-only; coreutils and awk only.
+const lockHolderScript = `for f in /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock; do
+  [ -e "$f" ] || continue
+  ino=$(stat -c %i "$f")
+  for pid in $(awk -v ino="$ino" '{ n = split($6, a, ":"); if (a[n] == ino) print $5 }' /proc/locks | sort -u); do
+    [ -r "/proc/$pid/cmdline" ] || continue
+    printf 'process %s (%s)\n' "$pid" "$(tr '\0' ' ' < "/proc/$pid/cmdline" | cut -c1-80 | sed 's/ *$//')"
+  done
+done | sort -u`
+
+// lockHolder returns who holds the dpkg lock, "" when nobody (any more) or unknown.
+func lockHolder(ctx context.Context, h modules.Host) string {
+	res, err := h.Run(ctx, modules.Command{Argv: []string{"sh", "-c", lockHolderScript}})
+	if err != nil || res.ExitCode != 0 {
+		return ""
+	}
+	return strings.Join(strings.Fields(strings.ReplaceAll(strings.TrimSpace(string(res.Stdout)), "\n", ", ")), " ")
 }
 
 // aptGet builds an apt-get command line: non-interactive, keeping existing config files,

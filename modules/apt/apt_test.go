@@ -45,9 +45,11 @@ func TestLockTimeoutErrorNamesHolder(t *testing.T) {
 	h.Handle("env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 -o Acquire::Retries=3 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install", func([]string, []byte) modules.Result {
 		return modules.Result{ExitCode: 100, Stderr: []byte("E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (apt-get)")}
 	})
+	h.Reply("sh -c", "process 77 (python3 -)\n", 0)
 	r := New(Spec{Name: "x", Names: []string{"x"}})
 	err := r.Apply(context.Background(), h, modules.Change{Op: "install", After: "x"})
-	if err == nil || !strings.Contains(err.Error(), "held by process 4242 (apt-get)") || !strings.Contains(err.Error(), "h1") {
+	if err == nil || !strings.Contains(err.Error(), "held by process 4242 (apt-get)") || !strings.Contains(err.Error(), "h1") ||
+		!strings.Contains(err.Error(), "the dpkg lock is held by process 77 (python3 -)") {
 		t.Fatalf("err = %v", err)
 	}
 }
