@@ -70,9 +70,10 @@ func Dir(inventoryDir, name string) string {
 	return filepath.Join(inventoryDir, ".berth", "runs", name)
 }
 
-// NewRunID names a run after its start time, sortable, with a random suffix against clashes.
+// NewRunID names a run after its start time (to the microsecond, so that names sort in start
+// order, which is how Latest finds the last run), with a random suffix against clashes.
 func NewRunID(now time.Time) string {
-	return now.UTC().Format("20060102T150405Z") + "-" + randomHex(3)
+	return now.UTC().Format("20060102T150405.000000Z") + "-" + randomHex(3)
 }
 
 // Create starts a new journal file for run id in dir (created 0700: journals name hosts and
