@@ -53,6 +53,9 @@ func TestPlacementAndBalancer(t *testing.T) {
 		before := p.lock(t)
 		drained := busiestHost(before)
 		pid := p.exec(ctx, t, lb, "systemctl", "show", "--property=MainPID", "--value", "haproxy")
+		downBefore := p.exec(ctx, t, lb, "sh", "-c", serversDown)
+		plan := p.berth(ctx, t, 2, "plan", p.dir, "-var", "drained="+drained)
+		t.Logf("the plan of the move, for the record:\n%s", plan)
 		loop := startRequestLoop(ctx, lb.Address)
 		p.berth(ctx, t, 0, "apply", p.dir, "--yes", "-var", "drained="+drained)
 		sent, failed := loop.stop()
@@ -77,6 +80,11 @@ func TestPlacementAndBalancer(t *testing.T) {
 		}
 		if now := p.exec(ctx, t, lb, "systemctl", "show", "--property=MainPID", "--value", "haproxy"); now != pid {
 			t.Errorf("haproxy's main process changed from %s to %s: restarted instead of reloaded", pid, now)
+		}
+		// A server that HAProxy saw go down was still in its configuration when its replica
+		// stopped: the balancer did not follow before the teardown.
+		if down := p.exec(ctx, t, lb, "sh", "-c", serversDown); down != downBefore {
+			t.Errorf("HAProxy saw servers go down during the move:\n%s", strings.TrimPrefix(down, downBefore))
 		}
 		p.drained = drained
 	})
@@ -104,6 +112,9 @@ func TestPlacementAndBalancer(t *testing.T) {
 		}
 	})
 }
+
+// serversDown lists the servers HAProxy's health checks marked down, from its journal.
+const serversDown = "journalctl -u haproxy --no-pager -o cat | grep ' is DOWN' || true"
 
 // placementRun is the scenario's inventory directory and berth binary.
 type placementRun struct {
@@ -213,7 +224,7 @@ const placementCompose = `services:
 `
 
 // berth runs the CLI and fails the test unless it exits with want.
-func (p *placementRun) berth(ctx context.Context, t *testing.T, want int, args ...string) {
+func (p *placementRun) berth(ctx context.Context, t *testing.T, want int, args ...string) string {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, p.bin, append(args, "--no-color")...)
 	out, err := cmd.CombinedOutput()
@@ -225,6 +236,7 @@ func (p *placementRun) berth(ctx context.Context, t *testing.T, want int, args .
 		t.Fatalf("berth %s exited %d, want %d:\n%s", strings.Join(args, " "), code, want, out)
 	}
 	t.Logf("berth %s: exit %d", strings.Join(args, " "), code)
+	return string(out)
 }
 
 // lockFile is berth.lock.json as a user reads it.
