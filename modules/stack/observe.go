@@ -162,6 +162,9 @@ func (r *Resource) observe(results []modules.ProbeResult) observation {
 }
 
 func containersResult(res modules.ProbeResult) ([]container, error) {
+	if res.Missing || res.ExitCode == 127 {
+		return nil, nil // Docker is not installed yet: the host layer installs it first
+	}
 	if res.ExitCode != 0 {
 		return nil, fmt.Errorf("cannot list containers: docker exit %d: %s", res.ExitCode, firstLine(res.Stderr))
 	}
