@@ -2,6 +2,7 @@ package runbook
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"github.com/berth-dev/berth/modules"
@@ -76,15 +77,31 @@ func (p *Pool) Close() {
 	}
 }
 
-// run runs cmd on the named host; a transport error forgets the connection.
+// run runs cmd on the named host; a transport error forgets the connection. The step's
+// deadline holds even when the transport does not watch ctx at every point (a session
+// opening on a host that dropped off the network): the connection is then closed under it.
 func run(ctx context.Context, hs Hosts, name string, cmd modules.Command) (modules.Result, error) {
 	h, err := hs.Host(ctx, name)
 	if err != nil {
 		return modules.Result{}, err
 	}
-	res, err := h.Run(ctx, cmd)
-	if err != nil {
-		hs.Forget(name)
+	type outcome struct {
+		res modules.Result
+		err error
 	}
-	return res, err
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := h.Run(ctx, cmd)
+		done <- outcome{res, err}
+	}()
+	select {
+	case o := <-done:
+		if o.err != nil {
+			hs.Forget(name)
+		}
+		return o.res, o.err
+	case <-ctx.Done():
+		hs.Forget(name)
+		return modules.Result{}, fmt.Errorf("%s on %s: %w", cmd.Argv[0], name, ctx.Err())
+	}
 }

@@ -459,3 +459,17 @@ func TestResumeAdoptsItsOwnStaleLockOnly(t *testing.T) {
 		}
 	}
 }
+
+func TestStepTimeoutHoldsWhenTheTransportHangs(t *testing.T) {
+	f := newFixture(t, &inventory.Step{ID: "hang", Kind: "exec", Hosts: []string{"a"}, Command: []string{"hang"}, Timeout: 50 * time.Millisecond, Attrs: map[string]string{}})
+	release := make(chan struct{})
+	defer close(release)
+	f.hosts["a"].Handle("hang", func([]string, []byte) modules.Result { <-release; return modules.Result{} })
+	err := f.runner().Run(context.Background(), Options{})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the step's deadline", err)
+	}
+	if _, st := f.journal(); st.State("hang") != StateFailed {
+		t.Errorf("hang is %s", st.State("hang"))
+	}
+}
