@@ -40,22 +40,35 @@ func (r *Runner) onHosts(ctx context.Context, hosts []string, argv []string, out
 	return joinFailures(outcomes)
 }
 
-// joinFailures turns failed hosts into one error: "2 hosts failed: a: ...; b: ...".
+// joinFailures turns failed hosts into one error: "a: ..." or "failed on 2 hosts: a: ...; b:
+// ...". The hosts' errors stay reachable with errors.Is and errors.As.
 func joinFailures(outcomes []provisioner.HostOutcome) error {
-	var msgs []string
+	var errs []error
 	for _, o := range outcomes {
 		if o.Err != nil {
-			msgs = append(msgs, fmt.Sprintf("%s: %v", o.Host, o.Err))
+			errs = append(errs, fmt.Errorf("%s: %w", o.Host, o.Err))
 		}
 	}
-	switch len(msgs) {
+	switch len(errs) {
 	case 0:
 		return nil
 	case 1:
-		return errors.New(msgs[0])
+		return errs[0]
 	}
-	return fmt.Errorf("failed on %d hosts: %s", len(msgs), strings.Join(msgs, "; "))
+	return hostErrors(errs)
 }
+
+type hostErrors []error
+
+func (e hostErrors) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return fmt.Sprintf("failed on %d hosts: %s", len(e), strings.Join(msgs, "; "))
+}
+
+func (e hostErrors) Unwrap() []error { return e }
 
 func (r *Runner) execStep(ctx context.Context, st *inventory.Step, out io.Writer) error {
 	return r.onHosts(ctx, r.stepHosts(st), st.Command, out)
