@@ -1,0 +1,153 @@
+package agent
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+)
+
+// server is one agent session: requests in, answers out, one goroutine per request.
+type server struct {
+	enc     *json.Encoder
+	wmu     sync.Mutex
+	mu      sync.Mutex
+	cancels map[uint64]context.CancelFunc
+	wg      sync.WaitGroup
+}
+
+// Serve speaks the protocol on in/out until bye, the end of in, or ctx's end. It refuses a
+// session that does not start with hello of this Version. Requests in flight when it ends
+// are cancelled (their commands killed) and awaited.
+func Serve(ctx context.Context, in io.Reader, out io.Writer) error {
+	ctx, cancelAll := context.WithCancel(ctx)
+	s := &server{enc: json.NewEncoder(out), cancels: map[uint64]context.CancelFunc{}}
+	defer func() { cancelAll(); s.wg.Wait() }()
+	r := bufio.NewReaderSize(in, 64<<10)
+	first, err := readRequest(r)
+	if err != nil {
+		return fmt.Errorf("agent: read hello: %w", err)
+	}
+	if err := s.hello(first); err != nil {
+		return err
+	}
+	for {
+		req, err := readRequest(r)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("agent: %w", err)
+		}
+		if req.Op == OpBye {
+			cancelAll()
+			s.wg.Wait()
+			s.send(Response{ID: req.ID})
+			return nil
+		}
+		s.dispatch(ctx, req)
+	}
+}
+
+// readRequest reads one line, refusing lines over MaxLine.
+func readRequest(r *bufio.Reader) (*Request, error) {
+	var line []byte
+	for {
+		chunk, err := r.ReadSlice('\n')
+		line = append(line, chunk...)
+		if len(line) > MaxLine {
+			return nil, fmt.Errorf("request longer than %d bytes", MaxLine)
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if err != nil && (len(line) == 0 || !errors.Is(err, io.EOF)) {
+			return nil, err
+		}
+		break
+	}
+	var req Request
+	if err := json.Unmarshal(line, &req); err != nil {
+		return nil, fmt.Errorf("bad request: %w", err)
+	}
+	return &req, nil
+}
+
+func (s *server) hello(req *Request) error {
+	if req.Op != OpHello || req.Version != Version {
+		err := fmt.Errorf("agent speaks protocol version %d, got %s version %d", Version, req.Op, req.Version)
+		s.send(Response{ID: req.ID, Error: err.Error()})
+		return err
+	}
+	exe, _ := os.Readlink("/proc/self/exe")
+	s.send(Response{ID: req.ID, Hello: &Hello{Version: Version, PID: os.Getpid(), UID: os.Getuid(), Exe: exe}})
+	return nil
+}
+
+// dispatch runs one request in its own goroutine; cancel is handled at once.
+func (s *server) dispatch(ctx context.Context, req *Request) {
+	if req.Op == OpCancel {
+		s.mu.Lock()
+		if c := s.cancels[req.Target]; c != nil {
+			c()
+		}
+		s.mu.Unlock()
+		return
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	s.mu.Lock()
+	s.cancels[req.ID] = cancel
+	s.mu.Unlock()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		resp := s.handle(rctx, req)
+		s.mu.Lock()
+		delete(s.cancels, req.ID)
+		s.mu.Unlock()
+		cancel()
+		resp.ID = req.ID
+		s.send(resp)
+	}()
+}
+
+func (s *server) handle(ctx context.Context, req *Request) Response {
+	var resp Response
+	var err error
+	switch req.Op {
+	case OpObserve:
+		resp.Results, err = observe(ctx, req.Probes)
+	case OpRun:
+		if req.Run == nil || len(req.Run.Argv) == 0 {
+			err = errors.New("run: empty command")
+			break
+		}
+		resp.Run, err = run(ctx, req.Run, func(o Output) { s.send(Response{ID: req.ID, Out: &o}) })
+	case OpWrite:
+		if req.Write == nil {
+			err = errors.New("write: nothing to write")
+			break
+		}
+		err = write(ctx, req.Write)
+	default:
+		err = fmt.Errorf("unknown operation %q", req.Op)
+	}
+	if err != nil {
+		resp = Response{Error: err.Error()}
+	}
+	return resp
+}
+
+// send writes one line; answers of concurrent requests never interleave.
+func (s *server) send(r Response) {
+	if r.Out == nil {
+		r.PeakRSS = PeakRSS()
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.enc.Encode(r)
+}
