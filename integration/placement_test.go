@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/integration/testbed"
+	"github.com/berth-dev/berth/modules/balancer"
+	"github.com/berth-dev/berth/provisioner/conn"
 )
 
 // Placement and the balancer on real hosts, through the real CLI: three app hosts and one
@@ -109,6 +111,39 @@ func TestPlacementAndBalancer(t *testing.T) {
 					t.Errorf("haproxy.cfg lacks %q:\n%s", line, cfg)
 				}
 			}
+		}
+	})
+	t.Run("a configuration HAProxy rejects leaves the live one and the running HAProxy", func(t *testing.T) {
+		live := p.exec(ctx, t, lb, "cat", balancer.ConfigPath)
+		pid := p.exec(ctx, t, lb, "systemctl", "show", "--property=MainPID", "--value", "haproxy")
+		c, err := conn.Dial(ctx, &conn.Config{Name: lb.Name, Address: lb.Address, Port: 22, User: lb.User,
+			IdentityFiles: []string{lb.KeyFile}, KnownHosts: []string{lb.KnownHosts}, Become: true})
+		if err != nil {
+			t.Fatalf("dial %s: %v", lb.Name, err)
+		}
+		defer c.Close()
+		r := balancer.NewConfig([]byte(live + "\nbackend broken\n    bogus-keyword 1\n"))
+		obs, err := c.Observe(ctx, r.Probes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs := r.Diff(obs)
+		if len(cs) != 1 {
+			t.Fatalf("plan: %+v", cs)
+		}
+		err = r.Apply(ctx, c, cs[0])
+		if err == nil || !strings.Contains(err.Error(), "unknown keyword 'bogus-keyword'") {
+			t.Fatalf("want HAProxy's refusal, got %v", err)
+		}
+		t.Logf("refused: %v", err)
+		if now := p.exec(ctx, t, lb, "cat", balancer.ConfigPath); now != live {
+			t.Errorf("the live configuration changed")
+		}
+		if now := p.exec(ctx, t, lb, "systemctl", "show", "--property=MainPID", "--value", "haproxy"); now != pid {
+			t.Errorf("haproxy's main process changed from %s to %s", pid, now)
+		}
+		if left := p.exec(ctx, t, lb, "sh", "-c", "ls /etc/haproxy"); strings.Contains(left, "berth-new") {
+			t.Errorf("candidate left behind: %s", left)
 		}
 	})
 }
