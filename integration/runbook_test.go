@@ -103,6 +103,7 @@ runbook "move" {
   }
   step "through-lb" {
     kind     = "wait"
+    hosts    = "h1"
     url      = "http://LB:8000/"
     status   = "200"
     interval = "1s"
@@ -151,6 +152,11 @@ func TestRunbook(t *testing.T) {
 		if states != want {
 			t.Fatalf("journal states:\n got %s\nwant %s\n%s", states, want, r.Stdout)
 		}
+		for _, j := range readJournal(t, journals) {
+			if j.Type == "step.failed" {
+				t.Logf("step %s failed after %.1fs: %s", j.Step, j.Seconds, j.Error)
+			}
+		}
 		if out, _ := h2.Exec(ctx, "cat", "/tmp/runbook-marker"); out != "" {
 			t.Errorf("h2 ran step 5 although it was cut off: %q", out)
 		}
@@ -183,7 +189,7 @@ func TestRunbook(t *testing.T) {
 		if got := journalStates(t, journals); strings.Count(got, "=done") != 9 {
 			t.Errorf("journal states after resume: %s", got)
 		}
-		if out := hostOut(t, h2, "cat", "/tmp/runbook-marker"); out != "marked\n" {
+		if out := strings.TrimSpace(hostOut(t, h2, "cat", "/tmp/runbook-marker")); out != "marked" {
 			t.Errorf("h2 marker = %q, want one line", out)
 		}
 		for i := 0; i < 20; i++ {
@@ -234,12 +240,13 @@ func writeRunbookInventory(t *testing.T, bed *testbed.Bed) string {
 	return dir
 }
 
-// bedState is what a dry run must leave alone on every host.
+// bedState is what a dry run must leave alone on every host (not all of /tmp: each SSH
+// login gets a logind directory there).
 func bedState(t *testing.T, bed *testbed.Bed) string {
 	var b strings.Builder
 	for _, h := range bed.Hosts {
 		b.WriteString(h.Name + ":\n")
-		b.WriteString(hostOut(t, h, "sh", "-c", "ls -laR /var/lib/berth /srv/berth /etc/haproxy /tmp 2>&1; docker ps -a --format '{{.ID}} {{.State}}'; dpkg-query -W haproxy 2>&1; true"))
+		b.WriteString(hostOut(t, h, "sh", "-c", "ls -laR /var/lib/berth /srv/berth /etc/haproxy 2>&1; ls -la /tmp/runbook-* 2>&1; docker ps -a --format '{{.ID}} {{.State}}'; dpkg-query -W haproxy 2>&1; true"))
 	}
 	return b.String()
 }
@@ -281,10 +288,11 @@ func runbookWithFault(ctx context.Context, t *testing.T, dir, marker string, fau
 }
 
 type journalLine struct {
-	Type  string `json:"type"`
-	Step  string `json:"step"`
-	Who   string `json:"who"`
-	Error string `json:"error"`
+	Type    string  `json:"type"`
+	Step    string  `json:"step"`
+	Who     string  `json:"who"`
+	Error   string  `json:"error"`
+	Seconds float64 `json:"seconds"`
 }
 
 func readJournal(t *testing.T, dir string) []journalLine {

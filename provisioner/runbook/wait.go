@@ -53,7 +53,7 @@ func (r *Runner) waitWhat(st *inventory.Step) string {
 	case st.Attrs["url"] != "" && hosts == "":
 		return fmt.Sprintf("GET %s from this machine until it answers %s", st.Attrs["url"], wantStatus(st))
 	case st.Attrs["url"] != "":
-		return fmt.Sprintf("on %s: %s until it prints %s", hosts, modules.QuoteArgv(curlArgv(st.Attrs["url"])), wantStatus(st))
+		return fmt.Sprintf("on %s: GET %s (curl or python3) until it answers %s", hosts, st.Attrs["url"], wantStatus(st))
 	}
 	return fmt.Sprintf("on %s: %s until it exits 0", hosts, modules.QuoteArgv(st.Command))
 }
@@ -132,7 +132,7 @@ func (r *Runner) hostAttempt(ctx context.Context, st *inventory.Step, h string, 
 	case err != nil:
 		return "unreachable: " + oneLine(err.Error()), nil
 	case res.ExitCode == 127:
-		return "", fmt.Errorf("%s on %s: %w: command not found (%s)", argv[0], h, errFatal, modules.Tail(res.Stderr))
+		return "", fmt.Errorf("%s on %s: %w: %s", argv[0], h, errFatal, modules.Tail(res.Stderr))
 	case res.ExitCode != 0:
 		return fmt.Sprintf("exit %d: %s", res.ExitCode, modules.Tail(res.Stderr, res.Stdout)), nil
 	case st.Attrs["url"] == "":
@@ -142,11 +142,24 @@ func (r *Runner) hostAttempt(ctx context.Context, st *inventory.Step, h string, 
 	return statusWhy(st, code), nil
 }
 
-// curlArgv fetches url on a host and prints the status code (curl is on every Debian host
-// berth provisions with Docker; a missing curl fails the step at once).
-func curlArgv(url string) []string {
-	return []string{"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", "--", url}
-}
+// fetchScript prints the HTTP status of a GET of $1 from the host: with curl when the host
+// has it, else python3; with neither it exits 127 (the step fails at once).
+const fetchScript = `U=$1
+if command -v curl >/dev/null 2>&1; then exec curl -s -o /dev/null -w '%{http_code}' --max-time 10 -- "$U"; fi
+if command -v python3 >/dev/null 2>&1; then exec python3 -c '
+import sys, urllib.request, urllib.error
+try:
+    print(urllib.request.urlopen(sys.argv[1], timeout=10).status)
+except urllib.error.HTTPError as e:
+    print(e.code)
+except Exception as e:
+    print(e, file=sys.stderr); sys.exit(7)' "$U"; fi
+echo "neither curl nor python3 on this host" >&2
+exit 127
+`
+
+// curlArgv fetches url on a host and prints the status code.
+func curlArgv(url string) []string { return []string{"sh", "-c", fetchScript, "sh", url} }
 
 func httpAttempt(ctx context.Context, st *inventory.Step) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, httpAttemptTimeout)
