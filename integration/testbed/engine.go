@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -30,15 +32,32 @@ func EnsureEngine(ctx context.Context, log io.Writer) error {
 	if engineAnswers(ctx) {
 		return nil
 	}
-	if _, err := exec.LookPath("dockerd"); err != nil {
+	if !hasProgram("dockerd") || !hasProgram("docker") {
 		if err := aptInstall(ctx, log, "docker.io"); err != nil {
 			return err
 		}
 	}
-	if err := startDockerd(log); err != nil {
-		return err
+	if !dockerdRunning() { // a dockerd still starting up is only waited for
+		if err := startDockerd(log); err != nil {
+			return err
+		}
 	}
 	return waitEngine(ctx, 60*time.Second)
+}
+
+func hasProgram(name string) bool {
+	_, err := exec.LookPath(name)
+	return err == nil
+}
+
+// dockerdRunning says whether the pid in dockerd's pid file is a live process.
+func dockerdRunning() bool {
+	b, err := os.ReadFile("/var/run/docker.pid")
+	if err != nil {
+		return false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	return err == nil && procStart(pid) != ""
 }
 
 func engineAnswers(ctx context.Context) bool {
