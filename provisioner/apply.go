@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -63,6 +66,7 @@ func (e *Engine) Apply(ctx context.Context, s *Session) Summary {
 	}
 	var mu sync.Mutex
 	for phase := modules.PhaseDeploy; phase <= modules.PhaseTeardown; phase++ {
+		hold := holds(results)
 		e.each(ctx, names, func(ctx context.Context, name string) {
 			mu.Lock()
 			r := results[name]
@@ -70,7 +74,7 @@ func (e *Engine) Apply(ctx context.Context, s *Session) Summary {
 			if r.Outcome == OutcomeFailed || r.Outcome == OutcomeSkipped {
 				return // a host that failed an earlier phase sits out the later ones
 			}
-			e.applyPhase(ctx, s.hosts[name], phase, r)
+			e.applyPhase(ctx, s.hosts[name], phase, r, hold)
 		})
 	}
 	var sum Summary
@@ -88,6 +92,41 @@ func (e *Engine) Apply(ctx context.Context, s *Session) Summary {
 	return sum
 }
 
+// holds says which later-phase changes must not run because a deploy failed earlier in this
+// apply: the old replica of a stack whose new replica failed keeps running (its removal is
+// held), and balancers keep their previous configuration while any stack deploy failed, so
+// traffic never moves to a replica that did not come up. It returns why a change is held, or
+// "".
+func holds(results map[string]*HostResult) func(c modules.Change, phase int) string {
+	failed := map[string]string{} // stack address -> host where its deploy failed
+	for _, r := range results {
+		if r.Outcome == OutcomeFailed && strings.HasPrefix(r.Failed, "stack.") {
+			failed[stackAddress(r.Failed)] = r.Host
+		}
+	}
+	return func(c modules.Change, phase int) string {
+		if phase == modules.PhaseDeploy || len(failed) == 0 {
+			return ""
+		}
+		if h, ok := failed[stackAddress(c.Address)]; ok {
+			return fmt.Sprintf("held: the new replica of %s failed on %s, so this one keeps running", stackAddress(c.Address), h)
+		}
+		if phase == modules.PhaseBalance {
+			a := slices.Min(slices.Collect(maps.Keys(failed)))
+			return fmt.Sprintf("held: %s failed on %s, so the balancer keeps its previous configuration", a, failed[a])
+		}
+		return ""
+	}
+}
+
+// stackAddress trims an image-shipping address ("stack.web.image.REF") to its stack's.
+func stackAddress(a string) string {
+	if i := strings.Index(a, ".image."); i >= 0 {
+		return a[:i]
+	}
+	return a
+}
+
 // phaseOf is the phase a change runs in (see modules.Phased).
 func phaseOf(r modules.Resource) int {
 	if p, ok := r.(modules.Phased); ok {
@@ -98,7 +137,7 @@ func phaseOf(r modules.Resource) int {
 
 // applyPhase applies a host's changes of one phase, in plan order, holding the host's lock
 // for the duration. A failed change stops the host: later changes depend on earlier ones.
-func (e *Engine) applyPhase(ctx context.Context, hs *hostSession, phase int, r *HostResult) {
+func (e *Engine) applyPhase(ctx context.Context, hs *hostSession, phase int, r *HostResult, hold func(modules.Change, int) string) {
 	p := hs.plan
 	byAddr := map[string]modules.Resource{}
 	for _, res := range hs.resources {
@@ -135,6 +174,11 @@ func (e *Engine) applyPhase(ctx context.Context, hs *hostSession, phase int, r *
 		defer release()
 	}
 	for _, c := range todo {
+		if why := hold(c, phase); why != "" {
+			r.Outcome, r.Failed, r.Error = OutcomeFailed, c.Address, why
+			e.Events.emit(Event{Type: EventHostFailed, Host: p.Host, Address: c.Address, Error: why})
+			return
+		}
 		if err := e.applyChange(ctx, hs, byAddr[c.Address], c); err != nil {
 			r.Outcome, r.Failed, r.Error = OutcomeFailed, c.Address, err.Error()
 			e.Events.emit(Event{Type: EventHostFailed, Host: p.Host, Address: c.Address, Error: r.Error})

@@ -239,6 +239,7 @@ type orderRes struct {
 	phase int
 	log   *[]string
 	mu    *sync.Mutex
+	fail  bool
 }
 
 func (o *orderRes) Address() string         { return o.addr }
@@ -251,6 +252,9 @@ func (o *orderRes) Apply(ctx context.Context, h modules.Host, c modules.Change) 
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	*o.log = append(*o.log, h.Name()+":"+o.addr)
+	if o.fail {
+		return errors.New("unhealthy, rolled back")
+	}
 	return nil
 }
 
@@ -262,11 +266,11 @@ func TestPhasesRunAcrossHostsInOrder(t *testing.T) {
 	e.Build = func(_ *inventory.Inventory, h *inventory.Host, _ *facts.Facts, _ schedule.Assignment) []modules.Resource {
 		switch h.Name {
 		case "a": // the old replica's host: it must stop last
-			return []modules.Resource{&orderRes{"stack.web-removal", modules.PhaseTeardown, &log, &mu}}
+			return []modules.Resource{&orderRes{"stack.web-removal", modules.PhaseTeardown, &log, &mu, false}}
 		case "b": // the balancer
-			return []modules.Resource{&orderRes{"balancer.cfg", modules.PhaseBalance, &log, &mu}}
+			return []modules.Resource{&orderRes{"balancer.cfg", modules.PhaseBalance, &log, &mu, false}}
 		}
-		return []modules.Resource{&orderRes{"stack.web", modules.PhaseDeploy, &log, &mu}}
+		return []modules.Resource{&orderRes{"stack.web", modules.PhaseDeploy, &log, &mu, false}}
 	}
 	ctx := context.Background()
 	sum := e.Apply(ctx, e.Plan(ctx, []string{"a", "b", "c"}, false))
@@ -276,6 +280,35 @@ func TestPhasesRunAcrossHostsInOrder(t *testing.T) {
 	for _, h := range sum.Hosts {
 		if h.Outcome != OutcomeChanged {
 			t.Errorf("%s: %s %s", h.Host, h.Outcome, h.Error)
+		}
+	}
+}
+
+func TestFailedDeployHoldsTeardownAndBalancer(t *testing.T) {
+	var log []string
+	var mu sync.Mutex
+	fakes := map[string]*debianHost{"a": newDebianHost("a"), "b": newDebianHost("b"), "c": newDebianHost("c")}
+	e := testEngine(testInventory("a", "b", "c"), fakes)
+	e.Build = func(_ *inventory.Inventory, h *inventory.Host, _ *facts.Facts, _ schedule.Assignment) []modules.Resource {
+		switch h.Name {
+		case "a":
+			return []modules.Resource{&orderRes{"stack.web", modules.PhaseTeardown, &log, &mu, false}}
+		case "b":
+			return []modules.Resource{&orderRes{"balancer.cfg", modules.PhaseBalance, &log, &mu, false}}
+		}
+		return []modules.Resource{&orderRes{"stack.web", modules.PhaseDeploy, &log, &mu, true}}
+	}
+	ctx := context.Background()
+	sum := e.Apply(ctx, e.Plan(ctx, []string{"a", "b", "c"}, false))
+	if got := strings.Join(log, " "); got != "c:stack.web" {
+		t.Fatalf("applied: %s (the old replica and the balancer must be held)", got)
+	}
+	for _, h := range sum.Hosts {
+		if h.Outcome != OutcomeFailed {
+			t.Errorf("%s: %s", h.Host, h.Outcome)
+		}
+		if h.Host != "c" && !strings.Contains(h.Error, "held: ") {
+			t.Errorf("%s: %s", h.Host, h.Error)
 		}
 	}
 }
