@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/ed25519"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -263,4 +265,61 @@ func mustExec(ctx context.Context, t *testing.T, h *testbed.Host, argv ...string
 		t.Fatal(err)
 	}
 	return out
+}
+
+// What a test process killed mid-run leaves behind (here: a bed of a child process killed with
+// SIGKILL, so no cleanup ran) must be removed by the next Reap, and only that.
+func TestBedLeftoversOfDeadProcessesAreReaped(t *testing.T) {
+	if os.Getenv("BERTH_TESTBED_HELPER") == "1" {
+		return
+	}
+	mine := sharedBed(t, "mixed:2") // a live bed of this process: must survive the reap
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestBedHelperStartAndWait$")
+	cmd.Env = append(os.Environ(), "BERTH_TESTBED_HELPER=1")
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	prefix, err := bufio.NewReader(stdout).ReadString('\n')
+	prefix = strings.TrimSpace(strings.TrimPrefix(prefix, "BED "))
+	if err != nil || !strings.HasPrefix(prefix, "bt") {
+		cmd.Process.Kill()
+		t.Fatalf("helper did not report its bed: %q, %v", prefix, err)
+	}
+	if n := countLabelled(ctx, t, prefix); n == 0 {
+		t.Fatalf("helper bed %s has no containers", prefix)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if err := testbed.Reap(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := countLabelled(ctx, t, prefix); n != 0 {
+		t.Errorf("%d containers of the dead bed %s survived Reap", n, prefix)
+	}
+	if n := countLabelled(ctx, t, mine.Prefix); n != 2 {
+		t.Errorf("Reap touched this process's live bed %s: %d containers left", mine.Prefix, n)
+	}
+}
+
+// TestBedHelperStartAndWait is the child of the test above: it starts a bed, prints its
+// prefix and waits to be killed.
+func TestBedHelperStartAndWait(t *testing.T) {
+	if os.Getenv("BERTH_TESTBED_HELPER") != "1" {
+		t.Skip("helper process of TestBedLeftoversOfDeadProcessesAreReaped")
+	}
+	b := startBed(t, "bookworm:1")
+	fmt.Printf("BED %s\n", b.Prefix)
+	time.Sleep(5 * time.Minute)
+}
+
+func countLabelled(ctx context.Context, t *testing.T, prefix string) int {
+	t.Helper()
+	out, err := exec.CommandContext(ctx, "docker", "ps", "-aq", "--filter", "label=berth.testbed="+prefix).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(strings.Fields(string(out)))
 }
