@@ -157,6 +157,38 @@ func TestHostLayer(t *testing.T) {
 		}
 		runBerth(t, 2*time.Minute, "plan", dir).wantCode(t, 0)
 	})
+
+	t.Run("a held dpkg lock makes apt wait a bounded time and name its holder while other hosts finish", func(t *testing.T) {
+		h1, h2 := bed.Hosts[0], bed.Hosts[1]
+		hosts := filepath.Join(dir, "hosts.hcl")
+		orig, err := os.ReadFile(hosts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, hosts, strings.Replace(string(orig), "defaults {", "defaults {\n  apt_lock_timeout = \"8s\"", 1))
+		defer writeFile(t, hosts, string(orig))
+		writeFile(t, filepath.Join(dir, "extra.hcl"), "package \"calc\" {\n  hosts = \"*\"\n  names = [\"bc\"]\n}\n")
+		defer os.Remove(filepath.Join(dir, "extra.hcl"))
+		// apt locks with fcntl, so the holder must too: a python3 process keeps it for a minute.
+		holder := "import fcntl, time\nf = open('/var/lib/dpkg/lock-frontend', 'w')\nfcntl.lockf(f, fcntl.LOCK_EX)\nopen('/run/dpkg-held', 'w').close()\ntime.sleep(60)\n"
+		go h1.ExecInput(context.Background(), strings.NewReader(holder), "python3", "-")
+		defer h1.Exec(context.Background(), "pkill", "-f", "python3 -")
+		eventually(t, 20*time.Second, func() bool {
+			_, err := h1.Exec(ctx, "test", "-e", "/run/dpkg-held")
+			return err == nil
+		}, "the dpkg lock holder did not start")
+		r := runBerth(t, 5*time.Minute, "apply", dir, "--yes")
+		r.wantCode(t, 1)
+		if !strings.Contains(r.Stdout, "held by process") || !strings.Contains(r.Stdout, "python3") {
+			t.Errorf("the error does not name the lock holder:\n%s", r.Stdout)
+		}
+		if out := hostOut(t, h2, "dpkg-query", "-W", "-f", "${db:Status-Abbrev}", "bc"); !strings.HasPrefix(out, "ii") {
+			t.Errorf("h2 did not finish while h1 waited: bc is %q", out)
+		}
+		h1.Exec(ctx, "pkill", "-f", "python3 -")
+		h1.Exec(ctx, "rm", "-f", "/run/dpkg-held")
+		runBerth(t, 5*time.Minute, "apply", dir, "--yes").wantCode(t, 0)
+	})
 }
 
 // applyWithFault runs `berth apply --yes --json`, calls fault once when an event matches,
