@@ -1,27 +1,10 @@
-# slice-migration: move the directory service's users to a new backend in 8 slices.
-# The runbook is resumable: `berth runbook run migrate --from slice-5-migrate` picks up
-# where a stopped run left off. Each migrate step has an undo.
+# slice-migration: directory-legacy (a systemd service on dir-1 and dir-2) becomes the
+# container stack directory-next behind the edge balancer, in 8 slices (runbook.hcl).
 
-defaults {
-  ssh {
-    user = "deploy"
-  }
-  port_range = "20000-20999"
-}
-
-host "dir-1" {
-  address = "10.20.0.11"
-  labels  = { role = "directory", zone = "a" }
-}
-
-host "dir-2" {
-  address = "10.20.0.12"
-  labels  = { role = "directory", zone = "b" }
-}
-
-host "lb-1" {
-  address = "10.20.0.2"
-  labels  = { role = "lb" }
+variable "edge_url" {
+  type        = string
+  default     = "http://10.20.0.2"
+  description = "How this machine reaches the edge balancer, for the runbook's checks."
 }
 
 docker {
@@ -58,4 +41,11 @@ balancer "edge" {
 package "socat" {
   hosts = "role=lb"
   names = ["socat"]
+}
+
+# The comparison slice 3 runs on each directory host (see runbook.hcl).
+file "/usr/local/sbin/directory-compare" {
+  hosts   = "role=directory"
+  content = file("files/directory-compare.sh")
+  mode    = "0755"
 }

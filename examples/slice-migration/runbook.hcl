@@ -9,12 +9,12 @@ runbook "migrate" {
   # Slice 1: the new server, on a new port picked by the scheduler (20000-20999).
   step "slice-1-deploy" {
     kind    = "apply"
-    targets = ["docker", "syslog", "stack.directory-next"]
+    targets = ["docker", "syslog", "file./usr/local/sbin/directory-compare", "stack.directory-next"]
     timeout = "15m"
     undo {
       kind    = "exec"
       hosts   = "role=directory"
-      command = ["sh", "-c", "cd /srv/berth/directory-next && docker compose stop"]
+      command = ["sh", "-c", "docker ps -q --filter label=com.docker.compose.project=directory-next | xargs -r docker stop"]
     }
   }
 
@@ -31,7 +31,7 @@ runbook "migrate" {
   step "slice-3-compare" {
     kind     = "wait"
     hosts    = "role=directory"
-    command  = ["sh", "-c", "test \"$(curl -fsS http://127.0.0.1:8080/users/count)\" = \"$(docker compose -p directory-next exec -T api wget -qO- http://127.0.0.1:8080/users/count)\""]
+    command  = ["directory-compare", "/users/count"]
     interval = "10s"
     timeout  = "5m"
   }
@@ -63,7 +63,7 @@ runbook "migrate" {
 
   step "slice-5-verify" {
     kind     = "wait"
-    url      = "http://10.20.0.2/health"
+    url      = "${var.edge_url}/health"
     status   = "200"
     interval = "2s"
     timeout  = "2m"
@@ -112,7 +112,7 @@ runbook "migrate" {
 
   step "slice-7-verify" {
     kind     = "wait"
-    url      = "http://10.20.0.2/health"
+    url      = "${var.edge_url}/health"
     status   = "200"
     interval = "2s"
     timeout  = "2m"
