@@ -132,12 +132,18 @@ func (f Fleet) StartSSHD(keys Keys, sshd string) (*SSHD, error) {
 			return nil, err
 		}
 		cmd := exec.Command(sshd, "-D", "-e", "-f", cfg)
-		cmd.Stderr = os.Stderr
+		log, err := os.OpenFile(filepath.Join(dir, "sshd.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			s.Stop()
+			return nil, fmt.Errorf("bench sshd: %w", err)
+		}
+		cmd.Stderr = log // never the caller's stderr: session processes may outlive the daemon
 		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 		if err := cmd.Start(); err != nil {
 			s.Stop()
 			return nil, fmt.Errorf("start %s -f %s: %w", sshd, cfg, err)
 		}
+		log.Close()
 		s.procs = append(s.procs, cmd)
 	}
 	return s, f.waitListening(10 * time.Second)

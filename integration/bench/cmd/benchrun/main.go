@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/berth-dev/berth/integration/bench"
+)
+
+type options struct {
+	ns, ks          []int
+	runs            int
+	dir             string
+	port            int
+	timeout, budget time.Duration
+	deadline        time.Time // after it, nothing new starts
+	n1000           bool
+	out             string
+	bins            bins
+	sshd            string
+}
+
+func main() {
+	o, err := parseOptions(os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchrun:", err)
+		os.Exit(1)
+	}
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "benchrun:", err)
+		os.Exit(1)
+	}
+}
+
+func parseOptions(args []string) (options, error) {
+	fs := flag.NewFlagSet("benchrun", flag.ContinueOnError)
+	var o options
+	ns := fs.String("n", "1,10,50,200", "fleet sizes")
+	ks := fs.String("k", "10,100", "files per host")
+	quick := fs.Bool("quick", false, "N=1,10; K=10; 3 runs: checks that the benchmark works")
+	fs.IntVar(&o.runs, "runs", 5, "timed runs per tool and cell")
+	fs.StringVar(&o.dir, "dir", "/tmp/berth-bench", "work directory (deleted hosts/ and inventories are regenerated)")
+	fs.IntVar(&o.port, "port", 22022, "port of the bench sshd daemons on 127.0.0.2 and up")
+	fs.DurationVar(&o.timeout, "timeout", 300*time.Second, "bound on one run of one tool")
+	fs.DurationVar(&o.budget, "budget", 180*time.Second, "a tool stops repeating in a cell after this much time (at least one run)")
+	total := fs.Duration("deadline", 0, "stop starting runs after this long (0: no bound)")
+	fs.BoolVar(&o.n1000, "n1000", false, "also drift N=1000, K=10 (berth and reference)")
+	fs.StringVar(&o.out, "out", "", "also write the table (markdown) to this file")
+	fs.StringVar(&o.bins.berth, "berth", "berth", "berth binary")
+	fs.StringVar(&o.bins.ref, "ref", "benchref", "reference program binary")
+	fs.StringVar(&o.sshd, "sshd", "/usr/sbin/sshd", "sshd binary")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if *quick {
+		*ns, *ks, o.runs = "1,10", "10", 3
+	}
+	o.deadline = time.Now().Add(100 * 365 * 24 * time.Hour)
+	if *total > 0 {
+		o.deadline = time.Now().Add(*total)
+	}
+	var err1, err2 error
+	o.ns, err1 = ints(*ns)
+	o.ks, err2 = ints(*ks)
+	if err1 != nil || err2 != nil || o.runs < 1 {
+		return o, fmt.Errorf("bad -n, -k or -runs")
+	}
+	return o, nil
+}
+
+func ints(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("not a positive number: %q", f)
+		}
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func run(o options) error {
+	raiseNoFile()
+	maxN := o.ns[len(o.ns)-1]
+	if o.n1000 {
+		maxN = max(maxN, 1000)
+	}
+	all := bench.Fleet{Dir: o.dir, Port: o.port, N: maxN}
+	keys, err := all.MakeKeys()
+	if err != nil {
+		return err
+	}
+	sshd, err := all.StartSSHD(keys, o.sshd)
+	if err != nil {
+		return err
+	}
+	defer sshd.Stop()
+	tb := &table{}
+	start := time.Now()
+	for _, k := range o.ks {
+		for _, n := range o.ns {
+			if err := runCell(o, tb, bench.Fleet{Dir: o.dir, Port: o.port, N: n, K: k}, keys, k == o.ks[0], n == o.ns[0]); err != nil {
+				return err
+			}
+		}
+		if o.n1000 && k == o.ks[0] { // before larger K, which may not fit the deadline
+			if err := runN1000(o, tb, keys); err != nil {
+				return err
+			}
+		}
+	}
+	return tb.write(os.Stdout, o, time.Since(start))
+}
+
+func raiseNoFile() {
+	var r syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &r) == nil && r.Cur < r.Max {
+		r.Cur = r.Max
+		syscall.Setrlimit(syscall.RLIMIT_NOFILE, &r)
+	}
+}
+
+// prepare writes the converged fleet and both descriptions, and opens Ansible's persistent
+// connections (ControlPersist) with an untimed ad-hoc run, as a user's second run would find them.
+func prepare(o options, f bench.Fleet, keys bench.Keys, warmAnsible bool) (logs string, err error) {
+	logs = filepath.Join(o.dir, "logs", fmt.Sprintf("n%d-k%d", f.N, f.K))
+	for _, step := range []func() error{
+		func() error { return os.MkdirAll(logs, 0o755) }, f.MakeDirs, f.WriteFiles,
+		func() error { return f.WriteBerth(keys) }, func() error { return f.WriteAnsible(keys) },
+	} {
+		if err := step(); err != nil {
+			return "", err
+		}
+	}
+	if !warmAnsible {
+		return logs, nil
+	}
+	warm := ansibleAdhoc(f, "raw").run(context.Background(), logs, o.timeout)
+	return logs, warm.err
+}
