@@ -2,6 +2,7 @@ package runbook
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -14,9 +15,15 @@ func (r *Runner) Run(ctx context.Context, opt Options) error {
 	if err := Check(r.Inventory, r.Runbook); err != nil {
 		return err
 	}
-	prev, err := r.openRun(opt)
+	prev, err := r.lastRun()
 	if err != nil {
 		return err
+	}
+	if prev != nil && !prev.Open() {
+		if opt == (Options{}) {
+			return fmt.Errorf("run %s of runbook %s is %s already: %w (start a new run with --new, or pick steps with --from or --only)", prev.ID, r.Runbook.Name, runWord(prev, r.Runbook), ErrRunClosed)
+		}
+		prev = nil
 	}
 	todo, err := r.selectSteps(prev, opt)
 	if err != nil {
@@ -45,8 +52,12 @@ func (r *Runner) Run(ctx context.Context, opt Options) error {
 	return err
 }
 
-// openRun returns the last run when it is still open (unfinished), or nil.
-func (r *Runner) openRun(opt Options) (*RunState, error) {
+// ErrRunClosed: the last run finished (or was undone); running the runbook again is a
+// decision, asked for with --new, --from or --only.
+var ErrRunClosed = errors.New("nothing to resume")
+
+// openRun returns the last run (open or not), or nil when the runbook never ran.
+func (r *Runner) lastRun() (*RunState, error) {
 	path, err := Latest(r.journalDir())
 	if err != nil || path == "" {
 		return nil, err
@@ -55,11 +66,7 @@ func (r *Runner) openRun(opt Options) (*RunState, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := Replay(path, recs)
-	if !s.Open() {
-		return nil, nil
-	}
-	return s, nil
+	return Replay(path, recs), nil
 }
 
 // selectSteps picks the steps this run executes: --only, --from, or (resuming) every step

@@ -142,6 +142,13 @@ func TestRunsStepsInOrderAndJournalsThem(t *testing.T) {
 	if got := strings.Join(f.locks.log, ","); got != "lock a,lock b,release b,release a" {
 		t.Errorf("locks: %s, want both taken before the first step and released at the end", got)
 	}
+	// A finished run is not run again by accident: that takes --new (or --from, --only).
+	if err := f.runner().Run(context.Background(), Options{}); !errors.Is(err, ErrRunClosed) || len(f.ran("a")) != 2 {
+		t.Errorf("run after a finished run: %v, host a ran %q", err, f.ran("a"))
+	}
+	if err := f.runner().Run(context.Background(), Options{New: true}); err != nil || len(f.ran("a")) != 4 {
+		t.Errorf("--new after a finished run: %v, host a ran %q", err, f.ran("a"))
+	}
 }
 
 func TestStopsAtFirstFailureAndResumesThere(t *testing.T) {
