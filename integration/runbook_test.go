@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/integration/testbed"
+	"github.com/berth-dev/berth/modules"
 )
 
 // Runbooks on real hosts, through the real CLI: two app hosts (h1, h2) run a stack behind an
@@ -172,7 +173,7 @@ func TestRunbook(t *testing.T) {
 		bodies := replicaBodies(ctx, t, dir, bed)
 		lbURL := fmt.Sprintf("http://%s:8000/", lb.Address)
 		eventually(t, time.Minute, func() bool { return seenThrough(ctx, lbURL, bodies["h2"], 20) }, "the balancer never sent to h2 again")
-		loop := startLoop(ctx, lbURL)
+		loop := startLoop(ctx, lbURL, "")
 		r := runBerth(t, 15*time.Minute, "runbook", "run", "move", dir, "--yes", "--no-color")
 		sent, failed := loop.stop()
 		r.wantCode(t, 0)
@@ -395,7 +396,8 @@ func seenThrough(ctx context.Context, url, body string, n int) bool {
 	return false
 }
 
-// loop sends a request to url about ten times a second until stopped.
+// loop sends a request to url about ten times a second until stopped; an error, or a body
+// other than want (when set), is a failure.
 type loop struct {
 	stopc  chan struct{}
 	wg     sync.WaitGroup
@@ -404,7 +406,7 @@ type loop struct {
 	failed []string
 }
 
-func startLoop(ctx context.Context, url string) *loop {
+func startLoop(ctx context.Context, url, want string) *loop {
 	l := &loop{stopc: make(chan struct{})}
 	l.wg.Add(1)
 	go func() {
@@ -419,7 +421,10 @@ func startLoop(ctx context.Context, url string) *loop {
 				return
 			case <-tick.C:
 			}
-			_, err := get(ctx, url)
+			body, err := get(ctx, url)
+			if err == nil && want != "" && body != want {
+				err = fmt.Errorf("answered %q, want %q", body, want)
+			}
 			l.mu.Lock()
 			l.sent++
 			if err != nil {
@@ -435,4 +440,164 @@ func (l *loop) stop() (int, []string) {
 	close(l.stopc)
 	l.wg.Wait()
 	return l.sent, l.failed
+}
+
+// The slice-migration example end to end: directory-legacy runs under systemd on dir-1 and
+// dir-2 behind a hand-written HAProxy on lb-1, as in the example's story; the example's own
+// runbook (unchanged, but for the bed's hosts and image) moves it into containers in 8 slices
+// and its undo moves it back, while requests through the balancer are answered throughout.
+func TestSliceMigrationExample(t *testing.T) {
+	bed := startBed(t, "bookworm-docker:3+registry")
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
+	defer cancel()
+	dir := sliceMigrationInventory(t, bed)
+	dirs, lb := []*testbed.Host{bed.Host("h1"), bed.Host("h2")}, bed.Host("h3")
+	for _, h := range dirs {
+		installLegacy(t, h)
+	}
+	installLegacyBalancer(t, lb, dirs)
+	url := fmt.Sprintf("http://%s/users/count", lb.Address)
+	eventually(t, time.Minute, func() bool { body, err := get(ctx, url); return err == nil && body == "42" }, "the legacy service never answered through the balancer")
+	edge := "edge_url=http://" + lb.Address
+
+	t.Run("the 8 slices move the service while the balancer answers", func(t *testing.T) {
+		loop := startLoop(ctx, url, "42")
+		r := runBerth(t, 30*time.Minute, "runbook", "run", "migrate", dir, "--yes", "--no-color", "-var", edge)
+		sent, failed := loop.stop()
+		r.wantCode(t, 0)
+		t.Logf("%d requests through the balancer during the migration, %d failed", sent, len(failed))
+		if len(failed) > 0 {
+			t.Errorf("requests failed during the migration (%d), first: %s", len(failed), failed[0])
+		}
+		if sent < 20 {
+			t.Errorf("only %d requests: the loop proves nothing", sent)
+		}
+		for _, h := range dirs {
+			if out := strings.TrimSpace(hostOutAllowFail(h, "systemctl", "is-active", "directory-legacy")); out != "inactive" {
+				t.Errorf("%s: directory-legacy is %q", h.Name, out)
+			}
+			if out := hostOutAllowFail(h, "ls", "/opt/directory-legacy", "/var/backups/directory-legacy"); !strings.Contains(out, "No such file") || !strings.Contains(out, "www") {
+				t.Errorf("%s: source not moved aside: %s", h.Name, out)
+			}
+		}
+		if cfg := hostOut(t, lb, "cat", "/etc/haproxy/haproxy.cfg"); !strings.Contains(cfg, "server directory-next-0") || strings.Contains(cfg, "backend legacy") {
+			t.Errorf("the balancer was not switched:\n%s", cfg)
+		}
+		if got := strings.Count(runbookStates(t, dir), "=done"); got != 14 {
+			t.Errorf("%d steps done, want 14: %s", got, runbookStates(t, dir))
+		}
+	})
+
+	t.Run("undo moves it back while the balancer answers", func(t *testing.T) {
+		loop := startLoop(ctx, url, "42")
+		r := runBerth(t, 15*time.Minute, "runbook", "undo", "migrate", dir, "--yes", "--no-color", "-var", edge)
+		sent, failed := loop.stop()
+		r.wantCode(t, 0)
+		t.Logf("%d requests through the balancer during the undo, %d failed", sent, len(failed))
+		if len(failed) > 0 {
+			t.Errorf("requests failed during the undo (%d), first: %s", len(failed), failed[0])
+		}
+		for _, h := range dirs {
+			if out := strings.TrimSpace(hostOutAllowFail(h, "systemctl", "is-active", "directory-legacy")); out != "active" {
+				t.Errorf("%s: directory-legacy is %q after undo", h.Name, out)
+			}
+			if n := strings.TrimSpace(hostOut(t, h, "sh", "-c", "docker ps -q --filter label=com.docker.compose.project=directory-next | wc -l")); n != "0" {
+				t.Errorf("%s: %s directory-next containers still run", h.Name, n)
+			}
+		}
+		if cfg := hostOut(t, lb, "cat", "/etc/haproxy/haproxy.cfg"); !strings.Contains(cfg, "backend legacy") {
+			t.Errorf("the hand-written configuration is not back:\n%s", cfg)
+		}
+	})
+}
+
+// sliceMigrationInventory copies examples/slice-migration and swaps in the bed: hosts.hcl
+// (h1, h2, h3 as dir-1, dir-2, lb-1) and the stack's image.
+func sliceMigrationInventory(t *testing.T, bed *testbed.Bed) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "inv")
+	if err := exec.Command("cp", "-r", "../examples/slice-migration", dir).Run(); err != nil {
+		t.Fatal(err)
+	}
+	if err := bed.WriteInventory(dir); err != nil { // known_hosts
+		t.Fatal(err)
+	}
+	var hosts strings.Builder
+	fmt.Fprintf(&hosts, "defaults {\n  ssh {\n    user        = %q\n    identity    = %q\n    known_hosts = \"known_hosts\"\n  }\n  port_range = \"20000-20999\"\n}\n", testbed.TestUser, bed.KeyFile)
+	for name, h := range map[string]string{"dir-1": "h1", "dir-2": "h2", "lb-1": "h3"} {
+		labels := map[string]string{"dir-1": `{ role = "directory", zone = "a" }`, "dir-2": `{ role = "directory", zone = "b" }`, "lb-1": `{ role = "lb" }`}[name]
+		fmt.Fprintf(&hosts, "\nhost %q {\n  address = %q\n  labels  = %s\n}\n", name, bed.Host(h).Address, labels)
+	}
+	writeFile(t, filepath.Join(dir, "hosts.hcl"), hosts.String())
+	writeFile(t, filepath.Join(dir, "stacks", "directory-next", "compose.yaml"), strings.ReplaceAll(directoryNextCompose, "IMAGE", bed.Registry.Image))
+	return dir
+}
+
+// directoryNextCompose answers like the legacy service: /users/count is 42.
+const directoryNextCompose = `services:
+  api:
+    image: IMAGE
+    command: ["sh", "-c", "mkdir -p /www/users && echo 42 > /www/users/count && echo ok > /www/health && exec httpd -f -p 8080 -h /www"]
+    expose: ["8080"]
+    healthcheck:
+      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/health"]
+      interval: 1s
+      timeout: 2s
+      retries: 20
+    stop_grace_period: 1s
+`
+
+const legacyUnit = `[Unit]
+Description=directory (legacy, installed by hand)
+After=network.target
+
+[Service]
+ExecStart=/usr/bin/python3 -m http.server 8080 --directory /opt/directory-legacy/www
+Restart=always
+
+[Install]
+WantedBy=multi-user.target
+`
+
+// installLegacy is the service as it was before berth: files in /opt, a systemd unit.
+func installLegacy(t *testing.T, h *testbed.Host) {
+	t.Helper()
+	hostOut(t, h, "sh", "-c", "mkdir -p /opt/directory-legacy/www/users && echo 42 > /opt/directory-legacy/www/users/count && echo ok > /opt/directory-legacy/www/health")
+	hostIn(t, h, legacyUnit, "sh", "-c", "cat > /etc/systemd/system/directory-legacy.service")
+	hostOut(t, h, "systemctl", "daemon-reload")
+	hostOut(t, h, "systemctl", "enable", "--now", "directory-legacy")
+}
+
+// installLegacyBalancer is the hand-written HAProxy in front of the legacy service.
+func installLegacyBalancer(t *testing.T, lb *testbed.Host, dirs []*testbed.Host) {
+	t.Helper()
+	hostOut(t, lb, "sh", "-c", "apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q haproxy >/dev/null")
+	cfg := "global\n  chroot /var/lib/haproxy\n  stats socket /run/haproxy/admin.sock mode 660 level admin\n  user haproxy\n  group haproxy\n  daemon\n\n" +
+		"defaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n\n" +
+		"frontend directory\n  bind :80\n  default_backend legacy\n\nbackend legacy\n"
+	for i, h := range dirs {
+		cfg += fmt.Sprintf("  server dir-%d %s:8080 check inter 1s\n", i+1, h.Address)
+	}
+	hostIn(t, lb, cfg, "sh", "-c", "cat > /etc/haproxy/haproxy.cfg")
+	hostOut(t, lb, "systemctl", "restart", "haproxy")
+}
+
+// hostOutAllowFail runs argv on h and returns its output (stdout and stderr) whatever the exit.
+func hostOutAllowFail(h *testbed.Host, argv ...string) string {
+	out, _ := h.Exec(context.Background(), "sh", "-c", modules.QuoteArgv(argv)+" 2>&1; true")
+	return out
+}
+
+// runbookStates is every step's last state in the migrate journal, in journal order.
+func runbookStates(t *testing.T, dir string) string {
+	var s []string
+	for _, j := range readJournal(t, filepath.Join(dir, ".berth", "runs", "migrate")) {
+		switch j.Type {
+		case "step.finished":
+			s = append(s, j.Step+"=done")
+		case "step.failed":
+			s = append(s, j.Step+"=failed")
+		}
+	}
+	return strings.Join(s, " ")
 }
