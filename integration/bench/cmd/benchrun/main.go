@@ -52,6 +52,7 @@ func parseOptions(args []string) (options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 300*time.Second, "bound on one run of one tool")
 	fs.DurationVar(&o.budget, "budget", 180*time.Second, "a tool stops repeating in a cell after this much time (at least one run)")
 	total := fs.Duration("deadline", 0, "stop starting runs after this long (0: no bound)")
+	fs.BoolVar(&o.bins.facts, "facts", true, "also run Ansible with fact gathering (check, smallest K)")
 	fs.BoolVar(&o.n1000, "n1000", false, "also drift N=1000, K=10 (berth and reference)")
 	fs.StringVar(&o.out, "out", "", "also write the table (markdown) to this file")
 	fs.StringVar(&o.bins.berth, "berth", "berth", "berth binary")

@@ -16,7 +16,10 @@ type scenario struct {
 }
 
 // bins are the programs under test.
-type bins struct{ berth, ref string }
+type bins struct {
+	berth, ref string
+	facts      bool // also Ansible with gather_facts
+}
 
 func (b bins) refTool(f bench.Fleet, keys bench.Keys, mode string) tool {
 	return tool{name: "ref-" + mode, check: exitIs(0), argv: []string{b.ref, "-mode", mode,
@@ -64,7 +67,9 @@ func (b bins) scenarios(f bench.Fleet, keys bench.Keys, smallestK bool) []scenar
 	if !smallestK {
 		return []scenario{check, apply}
 	}
-	check.tools = append(check.tools, ansiblePlaybook(f, "ansible-check+facts", bench.PlaybookFilesFacts, true))
+	if b.facts {
+		check.tools = append(check.tools, ansiblePlaybook(f, "ansible-check+facts", bench.PlaybookFilesFacts, true))
+	}
 	adhoc := scenario{name: "true", tools: []tool{
 		b.refTool(f, keys, "true"),
 		b.berthTool(f, "berth-exec", "exec", dir, "-l", "*", "--no-become", "--", "true"),
