@@ -22,7 +22,7 @@ type options struct {
 	port            int
 	timeout, budget time.Duration
 	deadline        time.Time // after it, nothing new starts
-	n1000           bool
+	n1000, verify   bool
 	out             string
 	bins            bins
 	sshd            string
@@ -52,6 +52,7 @@ func parseOptions(args []string) (options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 300*time.Second, "bound on one run of one tool")
 	fs.DurationVar(&o.budget, "budget", 180*time.Second, "a tool stops repeating in a cell after this much time (at least one run)")
 	total := fs.Duration("deadline", 0, "stop starting runs after this long (0: no bound)")
+	fs.BoolVar(&o.verify, "verify", true, "check, untimed, that berth and Ansible describe the same files (smallest N and K)")
 	fs.BoolVar(&o.bins.facts, "facts", true, "also run Ansible with fact gathering (check, smallest K)")
 	fs.BoolVar(&o.n1000, "n1000", false, "also drift N=1000, K=10 (berth and reference)")
 	fs.StringVar(&o.out, "out", "", "also write the table (markdown) to this file")
