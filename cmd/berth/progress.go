@@ -59,7 +59,7 @@ func (p *progress) sink(ev provisioner.Event) {
 	}
 	p.hosts[ev.Host] = line
 	switch ev.Type {
-	case provisioner.EventHostDone, provisioner.EventHostSkipped:
+	case provisioner.EventHostDone, provisioner.EventHostSkipped, provisioner.EventObserved:
 		p.done[ev.Host] = true
 	case provisioner.EventHostFailed:
 		p.done[ev.Host], p.fail[ev.Host] = true, true
@@ -87,13 +87,16 @@ func (p *progress) redraw() {
 	io.WriteString(p.w, b.String())
 }
 
-// finish draws the final state of the live view.
+// finish draws the final state of the live view and leaves it on screen: whatever is
+// printed next (the plan, the summary) goes below it, and a later phase starts a new view.
 func (p *progress) finish() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.live && p.drawn > 0 {
 		p.redraw()
 	}
+	p.drawn = 0
+	p.hosts, p.order, p.done, p.fail = map[string]string{}, nil, map[string]bool{}, map[string]bool{}
 }
 
 func describe(ev provisioner.Event) string {
