@@ -73,16 +73,19 @@ func (f Fleet) knownHosts(pub string) string {
 	return b.String()
 }
 
-// wrapper gives every loopback host its own /var/lib/berth (where berth keeps its host lock),
-// as separate machines have: it reads the address the client dialled from SSH_CONNECTION and
-// runs the session in a private mount namespace with that host's state directory bound there.
+// privateDirs are berth's per-host state directories (its host lock is /run/berth/lock).
+var privateDirs = []string{"/var/lib/berth", "/run/berth"}
+
+// wrapper gives every loopback host its own privateDirs, as separate machines have: it reads
+// the address the client dialled from SSH_CONNECTION and runs the session in a private mount
+// namespace with that host's state directories bound over them.
 const wrapper = `#!/bin/sh
 set -eu
 addr=${SSH_CONNECTION#* * }
 addr=${addr%% *}
 state=@DIR@/state/$addr
-mkdir -p "$state"
-exec unshare -m sh -c 'mount --bind "$1" /var/lib/berth && exec "${SHELL:-/bin/sh}" -c "${SSH_ORIGINAL_COMMAND:-exec sh}"' sh "$state"
+mkdir -p "$state/var-lib-berth" "$state/run-berth"
+exec unshare -m sh -c 'mount --bind "$1/var-lib-berth" /var/lib/berth && mount --bind "$1/run-berth" /run/berth && exec "${SHELL:-/bin/sh}" -c "${SSH_ORIGINAL_COMMAND:-exec sh}"' sh "$state"
 `
 
 func (f Fleet) sshdConfig(keys Keys, first, last int) string {
@@ -114,8 +117,10 @@ ForceCommand %s/session-wrapper
 // The daemons die with the calling process (parent-death signal) if Stop is never called.
 func (f Fleet) StartSSHD(keys Keys, sshd string) (*SSHD, error) {
 	dir := filepath.Join(f.Dir, "ssh")
-	if err := os.MkdirAll("/var/lib/berth", 0o755); err != nil {
-		return nil, fmt.Errorf("bench sshd: %w", err)
+	for _, d := range privateDirs { // mount points of the session wrapper
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("bench sshd: %w", err)
+		}
 	}
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
 		return nil, fmt.Errorf("bench sshd: %w", err)
