@@ -5,6 +5,7 @@ import (
 
 	"github.com/berth-dev/berth/inventory"
 	"github.com/berth-dev/berth/provisioner"
+	"github.com/berth-dev/berth/provisioner/runbook"
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -36,6 +37,7 @@ func runValidate(e *env, args []string) int {
 	inv, diags := inventory.Load(dir, f.options(e))
 	if !diags.HasErrors() {
 		diags = append(diags, validatePlacement(inv)...)
+		diags = append(diags, validateRunbooks(inv)...)
 	}
 	if f.diagFormat() == formatJSON {
 		writeDiags(e.stdout, inv.Files, diags, formatJSON)
@@ -65,5 +67,19 @@ func validatePlacement(inv *inventory.Inventory) hcl.Diagnostics {
 			Detail: fmt.Sprintf("%s: %v", provisioner.LockPath(inv), err)}}
 	}
 	_, diags := provisioner.Place(inv, nil, current)
+	return diags
+}
+
+// validateRunbooks checks what the runbook runner would refuse at run time (a step selecting no
+// host, a wait with both url and command), at each runbook's source.
+func validateRunbooks(inv *inventory.Inventory) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, rb := range inv.Runbooks {
+		if err := runbook.Check(inv, rb); err != nil {
+			r := rb.DeclRange
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid runbook " + rb.Name,
+				Detail: err.Error(), Subject: &r})
+		}
+	}
 	return diags
 }

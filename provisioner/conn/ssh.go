@@ -43,21 +43,52 @@ func newSSH(cfg *Config, cl *ssh.Client, hops []*ssh.Client) *SSH {
 // Config returns the settings the connection was made with.
 func (s *SSH) Config() Config { return s.cfg }
 
+// newSession opens a session, or gives up when ctx ends: opening waits for the host's answer,
+// and a host whose network was cut never answers (keepalives close the connection only after
+// a few intervals). A session that opens after the give-up is closed.
+func (s *SSH) newSession(ctx context.Context) (*ssh.Session, error) {
+	type opened struct {
+		sess *ssh.Session
+		err  error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		sess, err := s.client.NewSession()
+		ch <- opened{sess, err}
+	}()
+	select {
+	case o := <-ch:
+		return o.sess, o.err
+	case <-ctx.Done():
+		go func() {
+			if o := <-ch; o.sess != nil {
+				o.sess.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	}
+}
+
 // exec runs line in a new session. The line first reports its process id on stderr (a
 // marker line the client strips), then execs the command, so the remote command leads its
 // own process group. Cancelling ctx kills that group from a second session (sshd does not
 // kill a command when its session closes without a terminal), then closes the session.
 func (s *SSH) exec(ctx context.Context, line string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
-	sess, err := s.client.NewSession()
+	sess, err := s.newSession(ctx)
 	if err != nil {
 		return -1, fmt.Errorf("open session: %w", err)
 	}
 	defer sess.Close()
 	pc := newPidCatcher(stderr)
-	sess.Stdin, sess.Stdout, sess.Stderr = stdin, stdout, pc
+	sess.Stdout, sess.Stderr = stdout, pc
+	feed, err := stdinFeeder(sess, stdin)
+	if err != nil {
+		return -1, err
+	}
 	if err := sess.Start(pidPrefix + line); err != nil {
 		return -1, fmt.Errorf("start: %w", err)
 	}
+	go feed()
 	done := make(chan error, 1)
 	go func() { done <- sess.Wait() }()
 	select {
@@ -70,6 +101,25 @@ func (s *SSH) exec(ctx context.Context, line string, stdin io.Reader, stdout, st
 		return -1, ctx.Err()
 	}
 	return exitCode(err)
+}
+
+// stdinFeeder returns what copies stdin to the command once it started. With sess.Stdin, a
+// command that exits without reading all of its input (a lock found busy) races the copy:
+// Wait then returns the copy's io.EOF instead of the exit status. As with os/exec, which
+// ignores EPIPE on stdin, the exit status is what counts; the copy ends when the channel
+// closes.
+func stdinFeeder(sess *ssh.Session, stdin io.Reader) (func(), error) {
+	if stdin == nil {
+		return func() {}, nil
+	}
+	w, err := sess.StdinPipe()
+	if err != nil {
+		return nil, fmt.Errorf("stdin: %w", err)
+	}
+	return func() {
+		io.Copy(w, stdin)
+		w.Close()
+	}, nil
 }
 
 // killScript ends a process group: TERM (sudo relays it to its command), up to a second
