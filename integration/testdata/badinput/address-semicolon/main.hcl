@@ -1,0 +1,3 @@
+host "h1" {
+  address = "h1;reboot" # ERROR: Invalid host address
+}

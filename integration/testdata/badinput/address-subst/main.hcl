@@ -1,0 +1,3 @@
+host "h1" {
+  address = "$(touch /tmp/pwned)" # ERROR: Invalid host address
+}

@@ -1,0 +1,6 @@
+host "h1" {
+  address = "10.255.255.1"
+}
+stack "s" {
+  compose = "stacks/unknown" # ERROR: Invalid compose project
+}

@@ -1,0 +1,7 @@
+host "h1" {
+  address = "10.255.255.1"
+}
+file "/opt/x" {
+  hosts   = "*"
+  content = file("/etc/passwd") # ERROR: Invalid function argument
+}

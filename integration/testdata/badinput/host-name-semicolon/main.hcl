@@ -1,0 +1,3 @@
+host "a;b" { # ERROR: Invalid host name
+  address = "10.255.255.1"
+}

@@ -1,0 +1,3 @@
+host "$(id)" { # ERROR: Invalid host name
+  address = "10.255.255.1"
+}

@@ -1,0 +1,7 @@
+host "h1" {
+  address = "10.255.255.1"
+}
+syslog {
+  hosts   = "*"
+  forward = "tcp://$(id):514" # ERROR: Invalid forward target
+}
