@@ -35,13 +35,20 @@ func newResolver(e *env, inv *inventory.Inventory) (*conn.Resolver, error) {
 	return conn.NewResolver(inv, home, e.getenv)
 }
 
-// dialHost connects to one inventory host.
+// dialHost connects to one inventory host. Unless the host's transport is "ssh", the
+// connection serves through the berth agent, started on first use (docs/agent.md), and
+// falls back to plain SSH commands with a warning when the agent cannot run.
 func dialHost(ctx context.Context, r *conn.Resolver, h *inventory.Host) (*conn.SSH, error) {
 	cfg, err := r.Resolve(h)
 	if err != nil {
 		return nil, err
 	}
-	return conn.Dial(ctx, cfg)
+	c, err := conn.Dial(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	useAgent(c, h)
+	return c, nil
 }
 
 // hostError prints a host's error with its hint, if it has one ("error: ...", "hint: ...").

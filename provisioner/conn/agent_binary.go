@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 )
 
@@ -19,8 +20,8 @@ var unameArch = map[string]string{"x86_64": "amd64", "amd64": "amd64", "aarch64"
 // (what `make` builds into bin/), else this executable even if dynamically linked.
 func AgentBinary(goarch string) string {
 	self, err := os.Executable()
-	if err != nil {
-		return ""
+	if err != nil || strings.HasSuffix(self, ".test") {
+		return "" // a go test binary is not berth: it cannot serve as the agent
 	}
 	own := runtime.GOOS == "linux" && runtime.GOARCH == goarch
 	if own && isStatic(self) {
