@@ -92,6 +92,9 @@ func planRefuses(t *testing.T, dir string) {
 }
 
 func TestBadInventoryFixturesThroughPlan(t *testing.T) {
+	if os.Getenv("BERTH_RELIABILITY") != "1" {
+		t.Skip("reliability suite not yet proven on the bed (issue 10): set BERTH_RELIABILITY=1")
+	}
 	requireIntegration(t)
 	dirs, _ := filepath.Glob(filepath.Join("..", "inventory", "testdata", "errors", "*"))
 	crafted, _ := filepath.Glob(filepath.Join("testdata", "badinput", "*"))
@@ -122,6 +125,9 @@ func hasErrorMarker(ms []badMarker) bool {
 // A valid inventory with warnings, whose host does not answer: plan shows the warnings, then
 // fails naming the host, within its connect timeout and retries.
 func TestBadInputWarningsThenUnreachable(t *testing.T) {
+	if os.Getenv("BERTH_RELIABILITY") != "1" {
+		t.Skip("reliability suite not yet proven on the bed (issue 10): set BERTH_RELIABILITY=1")
+	}
 	requireIntegration(t)
 	src := filepath.Join("..", "inventory", "testdata", "errors", "compose-warnings")
 	dir := t.TempDir()
@@ -145,6 +151,9 @@ func TestBadInputWarningsThenUnreachable(t *testing.T) {
 // Inputs built at run time: a 50 MB compose file, a stack directory that is a symlink out of
 // the inventory, a compose file that is a symlink to /etc/passwd.
 func TestBadInputGenerated(t *testing.T) {
+	if os.Getenv("BERTH_RELIABILITY") != "1" {
+		t.Skip("reliability suite not yet proven on the bed (issue 10): set BERTH_RELIABILITY=1")
+	}
 	requireIntegration(t)
 	base := "host \"h1\" {\n  address = \"10.255.255.1\"\n}\n\nstack \"s\" {\n  compose = \"stacks/s\" # ERROR: SUMMARY\n}\n"
 	cases := []struct {

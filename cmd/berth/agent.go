@@ -64,7 +64,9 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 
 // useAgent makes c serve through the berth agent unless the host's transport is "ssh".
 func useAgent(c *conn.SSH, h *inventory.Host) {
-	if h.SSH.Transport == "ssh" {
+	// The agent is opt-in until it is proven on the test bed's hosts (issue 9): plain SSH
+	// is the default; BERTH_AGENT=1 turns the agent on unless the host says transport = "ssh".
+	if h.SSH.Transport == "ssh" || os.Getenv("BERTH_AGENT") != "1" {
 		return
 	}
 	c.UseAgent(conn.AgentOptions{
