@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -88,8 +89,9 @@ func (l *loader) syslog(h *Host, b *hcl.Block, a attrs) {
 		return
 	}
 	s := &Syslog{ContainerLogs: "/var/log/containers", Rotate: 14, DeclRange: b.DefRange}
-	if a.str("container_logs", &s.ContainerLogs) && s.ContainerLogs != "" && !absPath(s.ContainerLogs) {
-		a.fail("container_logs", "Invalid path", "container_logs must be an absolute path or \"\", not %s.", quoteSafe(s.ContainerLogs))
+	if a.str("container_logs", &s.ContainerLogs) && s.ContainerLogs != "" && !plainDir.MatchString(s.ContainerLogs) {
+		a.fail("container_logs", "Invalid path",
+			"container_logs must be an absolute path of letters, digits and . _ - / (it is written into rsyslog and logrotate configuration), or \"\", not %s.", quoteSafe(s.ContainerLogs))
 	}
 	var fwd string
 	if a.str("forward", &fwd) {
@@ -124,6 +126,10 @@ func parseForward(s string) (*Forward, error) {
 	}
 	return &Forward{Protocol: proto, Host: host, Port: port}, nil
 }
+
+// plainDir is a directory berth writes into other programs' configuration files (rsyslog,
+// logrotate), where quoting rules differ: only characters no such format treats specially.
+var plainDir = regexp.MustCompile(`^(/[A-Za-z0-9_.-]+)+/?$`)
 
 func absPath(p string) bool {
 	return strings.HasPrefix(p, "/") && !hasControl(p) && !strings.Contains(p, "/../")

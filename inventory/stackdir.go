@@ -14,6 +14,10 @@ var composeFileNames = []string{"compose.yaml", "compose.yml", "docker-compose.y
 // overrideFileNames are the override files docker compose merges over the compose file.
 var overrideFileNames = []string{"compose.override.yaml", "compose.override.yml", "docker-compose.override.yml", "docker-compose.override.yaml"}
 
+// maxComposeSize bounds a compose or override file: real ones are kilobytes, and compose-go
+// parses the whole document into memory on every plan.
+const maxComposeSize = 4 << 20
+
 // stackFiles is the content of a stack directory.
 type stackFiles struct {
 	compose  string            // name of the compose file
@@ -52,6 +56,12 @@ func readStackDir(dir string) (*stackFiles, error) {
 	sf.override = firstPresent(sf.files, overrideFileNames)
 	if sf.compose == "" {
 		return nil, fmt.Errorf("no compose file (one of %v) in %s", composeFileNames, dir)
+	}
+	for _, n := range []string{sf.compose, sf.override} {
+		if n != "" && len(sf.files[n]) > maxComposeSize {
+			return nil, fmt.Errorf("%s is %.1f MiB; berth accepts compose files up to %d MiB (a larger one is almost certainly not a compose file, and every plan would parse it)",
+				n, float64(len(sf.files[n]))/(1<<20), maxComposeSize>>20)
+		}
 	}
 	return sf, nil
 }

@@ -102,10 +102,12 @@ func rsyslogString(s string) string {
 	return `"` + r.Replace(s) + `"`
 }
 
-// Logrotate renders the logrotate rules for the per-container files.
+// Logrotate renders the logrotate rules for the per-container files. The inventory allows only
+// plain directory names; the path is double-quoted anyway (logrotate globs inside quotes) so a
+// space could never split it into two patterns.
 func Logrotate(s Spec) []byte {
 	return []byte(fmt.Sprintf(`# Managed by berth.
-%s/*.log {
+"%s/*.log" {
 	daily
 	rotate %d
 	maxsize 100M

@@ -39,3 +39,10 @@ func TestResourcesOrderRestartsRsyslogOnDropIn(t *testing.T) {
 		t.Fatalf("got %s", got)
 	}
 }
+
+func TestLogrotateQuotesThePath(t *testing.T) {
+	got := string(Logrotate(Spec{ContainerLogs: "/var/log/containers/", Rotate: 3}))
+	if !strings.Contains(got, "\"/var/log/containers/*.log\" {\n") || !strings.Contains(got, "rotate 3\n") {
+		t.Fatalf("logrotate rules:\n%s", got)
+	}
+}
