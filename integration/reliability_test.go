@@ -490,7 +490,7 @@ func relFaultsOfLocks(t *testing.T, r *relRun, scenario scenarioFunc, h1, h2 *te
 		}
 		r.convergeAfterFault(t)
 	})
-	scenario("a berth killed mid-apply must leave a lock that names it, which unlock clears; then apply converges", func(t *testing.T) {
+	scenario("a berth killed mid-apply leaves its lock, which the next apply from this machine removes as stale", func(t *testing.T) {
 		r.setSlow(t, "v4")
 		res := r.withFault(t, 10*time.Minute, []string{"apply", r.dir, "--yes"}, onChange("h1", "stack.slow"), func(f *faultRun) {
 			f.signal(t, syscall.SIGKILL)
@@ -498,21 +498,40 @@ func relFaultsOfLocks(t *testing.T, r *relRun, scenario scenarioFunc, h1, h2 *te
 		if res.Code != -1 {
 			t.Logf("killed berth: exit %d", res.Code)
 		}
-		busy := r.berth(t, 5*time.Minute, 1, "apply", r.dir, "--yes", "--no-color")
-		token := after(busy.Stdout+busy.Stderr, "berth unlock h1 --id ")
-		if token == "" {
-			t.Fatalf("the busy error gives no unlock command:\n%s\n%s", busy.Stdout, busy.Stderr)
+		if !lockHeld(t, h1) {
+			t.Fatal("h1: the killed berth left no lock (the scenario did not kill it mid-apply)")
 		}
-		r.berth(t, time.Minute, 0, "unlock", "h1", r.dir, "--id", token)
-		if lockHeld(t, h1) {
-			t.Fatal("h1: unlock left the lock")
+		next := r.berth(t, 10*time.Minute, 0, "apply", r.dir, "--yes", "--no-color")
+		if !strings.Contains(next.Stderr, "h1: removed the stale lock of") {
+			t.Errorf("the next apply did not say it removed the stale lock:\n%s", next.Stderr)
 		}
-		r.convergeAfterFault(t)
+		r.converged(t)
 		r.dropSlow(t)
 		r.convergeAfterFault(t)
 		if out := hostOut(t, h1, "docker", "ps", "-aq", "--filter", "label=com.docker.compose.project=slow"); out != "" {
 			t.Errorf("h1: slow containers left after its removal: %s", out)
 		}
+	})
+	scenario("a lock held from another machine must be reported busy naming it, and unlock with its id clears it", func(t *testing.T) {
+		holder := `{"who":"alice@laptop","pid":4242,"command":"berth apply","since":"2026-11-22T01:40:00Z","token":"9f2c00aa11bb22cc","boot":"elsewhere"}`
+		hostOut(t, h1, "sh", "-c", "mkdir -p /run/berth && mkdir -m 0700 /run/berth/lock && echo 9f2c00aa11bb22cc > /run/berth/lock/token && cat > /run/berth/lock/holder.json <<'EOF'\n"+holder+"\nEOF")
+		r.setStep(t, 4)
+		busy := r.berth(t, 5*time.Minute, 1, "apply", r.dir, "--yes", "--no-color")
+		out := busy.Stdout + busy.Stderr
+		if !strings.Contains(out, "h1 is busy: locked by alice@laptop (pid 4242") || after(out, "berth unlock h1 --id ") != "9f2c00aa11bb22cc" {
+			t.Errorf("the busy error does not name the holder and its unlock command:\n%s", out)
+		}
+		if got := step(t, h2); got != "step 4" {
+			t.Errorf("h2 was not applied while h1 was busy: step %q", got)
+		}
+		if res := r.berthAny(t, time.Minute, "unlock", "h1", r.dir, "--id", "0000"); res.Code == 0 || !lockHeld(t, h1) {
+			t.Errorf("unlock with a wrong id: exit %d, lock held %v; want a refusal", res.Code, lockHeld(t, h1))
+		}
+		r.berth(t, time.Minute, 0, "unlock", "h1", r.dir, "--id", "9f2c00aa11bb22cc")
+		if lockHeld(t, h1) {
+			t.Fatal("h1: unlock left the lock")
+		}
+		r.convergeAfterFault(t)
 	})
 }
 

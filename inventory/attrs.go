@@ -17,7 +17,14 @@ type attrs struct {
 	m     hcl.Attributes
 	ctx   *hcl.EvalContext
 	diags *hcl.Diagnostics
+	// secretOK names the attributes that may hold a value derived from a sensitive variable;
+	// secret records those that did. Any other attribute refuses such a value, since berth
+	// shows it in plans, events and on the hosts' command lines.
+	secretOK, secret map[string]bool
 }
+
+// sensitiveMark marks values derived from a variable declared sensitive.
+const sensitiveMark = "sensitive"
 
 func (a attrs) has(name string) bool { _, ok := a.m[name]; return ok }
 
@@ -41,7 +48,19 @@ func (a attrs) value(name string, ty cty.Type) (cty.Value, bool) {
 	}
 	v, d := at.Expr.Value(a.ctx)
 	*a.diags = append(*a.diags, d...)
-	if d.HasErrors() || v.IsNull() {
+	if d.HasErrors() {
+		return cty.NilVal, false
+	}
+	if v.ContainsMarked() {
+		v, _ = v.UnmarkDeep()
+		if !a.secretOK[name] {
+			a.fail(name, "Sensitive value not allowed here",
+				"%s is derived from a variable declared sensitive, and berth shows %s in plans, events and on the hosts' command lines. Only a file's content may hold a sensitive value (its diffs are hidden).", name, name)
+			return cty.NilVal, false
+		}
+		a.secret[name] = true
+	}
+	if v.IsNull() {
 		return cty.NilVal, false
 	}
 	if !v.IsWhollyKnown() {

@@ -123,7 +123,7 @@ func (l *loader) content(b *hcl.Block, s *hcl.BodySchema) *hcl.BodyContent {
 
 // attrsIn evaluates a body's attributes in ctx.
 func (l *loader) attrsIn(c *hcl.BodyContent, ctx *hcl.EvalContext) attrs {
-	return attrs{m: c.Attributes, ctx: ctx, diags: &l.diags}
+	return attrs{m: c.Attributes, ctx: ctx, diags: &l.diags, secretOK: map[string]bool{}, secret: map[string]bool{}}
 }
 
 // sortDiags orders diagnostics by file and position, errors of one place together, so the

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/hcl/v2"
 )
 
 func loadFull(t *testing.T, opts Options) *Inventory {
@@ -196,4 +198,37 @@ func TestPerHostErrorReportedOnce(t *testing.T) {
 	if len(diags) != 1 {
 		t.Fatalf("want 1 diagnostic for a block selecting 2 hosts, got %d:\n%s", len(diags), describe(diags))
 	}
+}
+
+// A sensitive variable may reach a file's content, which then is sensitive itself (its diff
+// is never shown); anywhere else it is refused, and a validation message using it is not
+// printed.
+func TestSensitiveVariable(t *testing.T) {
+	load := func(body string) (*Inventory, hcl.Diagnostics) {
+		dir := t.TempDir()
+		src := "variable \"token\" {\n  sensitive = true\n  default = \"s3cr3t-value\"\n  validation {\n    condition = var.token != \"abc\"\n    error_message = \"bad token ${var.token}\"\n  }\n}\nhost \"h1\" {\n  address = \"10.0.0.1\"\n}\n" + body
+		os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644)
+		return Load(dir, Options{})
+	}
+	inv, diags := load("locals {\n  line = \"token=${upper(var.token)}\"\n}\nfile \"/etc/t\" {\n  hosts = \"*\"\n  content = local.line\n}\n")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if f := inv.Host("h1").Files[0]; !f.Sensitive || string(f.Content) != "token=S3CR3T-VALUE" {
+		t.Errorf("file from a sensitive variable: sensitive %v, content %q", f.Sensitive, f.Content)
+	}
+	_, diags = load("package \"p\" {\n  hosts = \"*\"\n  names = [\"curl=${var.token}\"]\n}\n")
+	if !strings.Contains(diags.Error(), "Sensitive value not allowed here") || strings.Contains(describe(diags), "s3cr3t") {
+		t.Errorf("sensitive package version: %s", describe(diags))
+	}
+	_, diags = Load(writeInv(t, "variable \"token\" {\n  sensitive = true\n  default = \"abc\"\n  validation {\n    condition = var.token != \"abc\"\n    error_message = \"bad token ${var.token}\"\n  }\n}\n"), Options{})
+	if !strings.Contains(describe(diags), "not shown") || strings.Contains(describe(diags), "bad token abc") {
+		t.Errorf("validation of a sensitive variable: %s", describe(diags))
+	}
+}
+
+func writeInv(t *testing.T, src string) string {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644)
+	return dir
 }

@@ -22,6 +22,7 @@ func (l *loader) file(h *Host, b *hcl.Block, a attrs) {
 		}
 	}
 	var content, source string
+	a.secretOK["content"] = true
 	hasContent, hasSource := a.str("content", &content), a.str("source", &source)
 	switch {
 	case a.has("content") && a.has("source"):
@@ -40,6 +41,7 @@ func (l *loader) file(h *Host, b *hcl.Block, a attrs) {
 	}
 	l.ownership(a, &f.Mode, &f.Owner, &f.Group)
 	a.boolean("sensitive", &f.Sensitive)
+	f.Sensitive = f.Sensitive || a.secret["content"] // content from a sensitive variable is never shown
 	h.Files = append(h.Files, f)
 }
 

@@ -20,6 +20,7 @@ type variable struct {
 	valueRange  hcl.Range // where the value came from, for messages
 	validations []*hcl.Block
 	block       *hcl.Block
+	sensitive   bool // its value is marked, and never shown (see attrs.value)
 }
 
 // variables resolves every variable block: default, then BERTH_VAR_NAME, then -var-file files
@@ -67,6 +68,15 @@ func (l *loader) declareVariable(b *hcl.Block) *variable {
 		val, d := at.Expr.Value(nil)
 		l.diags = append(l.diags, d...)
 		v.value, v.valueRange = val, at.Expr.Range()
+	}
+	if at, ok := c.Attributes["sensitive"]; ok {
+		val, d := at.Expr.Value(nil)
+		l.diags = append(l.diags, d...)
+		if b, err := convert.Convert(val, cty.Bool); err != nil || b.IsNull() || !b.IsKnown() {
+			l.diags = append(l.diags, errorf(at.Expr.Range(), "Invalid sensitive", "sensitive must be true or false."))
+		} else {
+			v.sensitive = b.True()
+		}
 	}
 	for _, vb := range c.Blocks {
 		l.content(vb, validationSchema)
@@ -167,6 +177,9 @@ func (l *loader) finishVariable(v *variable) {
 			"The value for variable %q is not a %s: %s.", v.name, typeexpr.TypeString(v.ty), convErr(err)))
 		cv = cty.UnknownVal(v.ty)
 	}
+	if v.sensitive {
+		cv = cv.Mark(sensitiveMark)
+	}
 	l.vars[v.name] = cv
 	if cv.IsKnown() {
 		l.validateVariable(v, cv)
@@ -190,6 +203,7 @@ func (l *loader) validateVariable(v *variable, val cty.Value) {
 		if d.HasErrors() {
 			continue
 		}
+		res, _ = res.UnmarkDeep()
 		if res, err := convert.Convert(res, cty.Bool); err != nil || res.IsNull() {
 			l.diags = append(l.diags, errorf(cond.Expr.Range(), "Invalid validation condition", "The condition must be true or false."))
 			continue
@@ -198,7 +212,9 @@ func (l *loader) validateVariable(v *variable, val cty.Value) {
 		}
 		msg, d := msgAt.Expr.Value(ctx)
 		text := "The value is not valid."
-		if !d.HasErrors() && msg.Type() == cty.String && msg.IsKnown() && !msg.IsNull() {
+		if msg.ContainsMarked() {
+			text = "The value is not valid (the error message uses the sensitive value, so it is not shown)."
+		} else if !d.HasErrors() && msg.Type() == cty.String && msg.IsKnown() && !msg.IsNull() {
 			text = msg.AsString()
 		}
 		l.diags = append(l.diags, errorf(v.valueRange, "Invalid value for variable", "%s\n\nThis was checked by the validation rule at %s.", text, cond.Expr.Range().String()))

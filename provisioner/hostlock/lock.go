@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/user"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/berth-dev/berth/modules"
@@ -26,6 +27,25 @@ type Holder struct {
 	Command string    `json:"command"`
 	Since   time.Time `json:"since"`
 	Token   string    `json:"token"`
+	Boot    string    `json:"boot,omitempty"` // boot id of the machine that runs berth
+}
+
+// Gone reports a holder that ran on this machine, in this boot, as a process that no longer
+// runs: a berth killed, or one that gave up on a frozen host whose lock command then ran
+// when the host thawed. The boot id, not the host name, says "this machine": two machines
+// can share a name, and after a reboot pids start over.
+func (h *Holder) Gone() bool {
+	me := NewHolder("")
+	return h != nil && h.Boot != "" && h.Boot == me.Boot && h.Who == me.Who && h.PID != me.PID && !alive(h.PID)
+}
+
+// alive: a process with this pid exists (EPERM: it exists, as another user).
+func alive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 func (h *Holder) String() string {
@@ -59,6 +79,9 @@ type Options struct {
 	Timeout time.Duration // how long to wait for a busy lock; 0 fails at once
 	Poll    time.Duration // default 2s
 	Command string        // what the holder runs, shown to others
+	// Stale, when set, lets Acquire remove a lock whose holder is Gone, and is told so it can
+	// say so; when nil such a lock is reported busy like any other.
+	Stale func(Holder)
 }
 
 // Lock is a held host lock.
@@ -83,6 +106,13 @@ func Acquire(ctx context.Context, h modules.Host, opt Options) (*Lock, error) {
 				return nil, err
 			}
 			return &Lock{host: h, dir: opt.Dir, holder: me}, nil
+		}
+		if opt.Stale != nil && busy.Holder.Gone() {
+			if err := unlock(ctx, h, opt.Dir, busy.Holder.Token); err != nil && !errors.Is(err, ErrNotLocked) {
+				return nil, fmt.Errorf("remove stale lock: %w", err)
+			}
+			opt.Stale(*busy.Holder)
+			continue
 		}
 		if !time.Now().Add(opt.Poll).Before(deadline) {
 			return nil, busy
@@ -114,7 +144,9 @@ func NewHolder(command string) Holder {
 		who = u.Username
 	}
 	host, _ := os.Hostname()
-	return Holder{Who: who + "@" + host, PID: os.Getpid(), Command: command, Since: time.Now().UTC().Truncate(time.Second), Token: hex.EncodeToString(b)}
+	boot, _ := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	return Holder{Who: who + "@" + host, PID: os.Getpid(), Command: command, Since: time.Now().UTC().Truncate(time.Second),
+		Token: hex.EncodeToString(b), Boot: strings.TrimSpace(string(boot))}
 }
 
 // acquireScript: $1 is the lock directory; stdin is the token line then holder.json.

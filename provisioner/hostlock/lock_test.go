@@ -3,6 +3,8 @@ package hostlock
 import (
 	"context"
 	"errors"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -79,5 +81,43 @@ func TestUnlockStaleLock(t *testing.T) {
 	}
 	if st, err := Status(ctx, h, dir); st != nil || err != nil {
 		t.Errorf("after unlock: %+v %v", st, err)
+	}
+}
+
+// A lock left by a process of this machine that no longer runs is removed when the caller
+// asks for it (Options.Stale), and reported busy when it does not.
+func TestStaleLockOfAGoneProcess(t *testing.T) {
+	ctx := context.Background()
+	h := conn.NewLocal("web-1", false)
+	dir := filepath.Join(t.TempDir(), "lock")
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	gone := NewHolder("berth apply (killed)")
+	gone.PID = cmd.Process.Pid // exited and reaped: no process has this pid now
+	if busy, err := tryAcquire(ctx, h, dir, gone); busy != nil || err != nil {
+		t.Fatalf("plant the lock: %v %v", busy, err)
+	}
+	if _, err := Acquire(ctx, h, Options{Dir: dir}); !errors.As(err, new(*BusyError)) {
+		t.Fatalf("without Stale: %v, want busy", err)
+	}
+	var removed []Holder
+	l, err := Acquire(ctx, h, Options{Dir: dir, Stale: func(hd Holder) { removed = append(removed, hd) }})
+	if err != nil || len(removed) != 1 || removed[0].Token != gone.Token {
+		t.Fatalf("with Stale: %v, removed %v", err, removed)
+	}
+	l.Release(ctx)
+
+	// The same holder on another boot of this machine (or another machine) is never stale.
+	other := gone
+	other.Boot = "another-boot"
+	if !gone.Gone() || other.Gone() {
+		t.Errorf("Gone: this boot %v, another boot %v; want true, false", gone.Gone(), other.Gone())
+	}
+	alive := NewHolder("berth apply (running)")
+	alive.PID = os.Getppid()
+	if alive.Gone() {
+		t.Error("a running process is taken for gone")
 	}
 }

@@ -85,14 +85,9 @@ func (r *Runner) adoptable(hd *hostlock.Holder, prevID string) bool {
 	if hd == nil || prevID == "" || hd.Token != prevID {
 		return false
 	}
-	me := hostlock.NewHolder("")
-	return hd.Who == me.Who && hd.PID != os.Getpid() && !alive(hd.PID)
-}
-
-func alive(pid int) bool {
-	if pid <= 0 {
-		return false
+	if hd.Boot != "" {
+		return hd.Gone()
 	}
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
+	me := hostlock.NewHolder("") // a lock written before holders carried a boot id
+	return hd.Who == me.Who && hd.PID != os.Getpid() && syscall.Kill(hd.PID, 0) == syscall.ESRCH
 }
