@@ -30,7 +30,11 @@ func berthBinary(t *testing.T) string {
 			return
 		}
 		berthBin.path = filepath.Join(dir, "berth")
-		out, err := exec.Command("go", "build", "-o", berthBin.path, "github.com/berth-dev/berth/cmd/berth").CombinedOutput()
+		// Static, as `make` builds releases: the same binary then serves as the agent on the
+		// hosts, whatever their libc.
+		cmd := exec.Command("go", "build", "-o", berthBin.path, "github.com/berth-dev/berth/cmd/berth")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		out, err := cmd.CombinedOutput()
 		if err != nil {
 			berthBin.err = errors.New("go build berth: " + err.Error() + ": " + string(out))
 		}

@@ -72,10 +72,7 @@ func startConnBed(ctx context.Context, t *testing.T) *connBed {
 	if cb.res, err = conn.NewResolver(inv, t.TempDir(), func(string) string { return "" }); err != nil {
 		t.Fatal(err)
 	}
-	cb.bin = filepath.Join(t.TempDir(), "berth")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", cb.bin, "../cmd/berth").CombinedOutput(); err != nil {
-		t.Fatalf("build berth: %v\n%s", err, out)
-	}
+	cb.bin = berthBinary(t)
 	return cb
 }
 

@@ -161,10 +161,7 @@ type placementRun struct {
 func newPlacementRun(t *testing.T, bed *testbed.Bed) *placementRun {
 	t.Helper()
 	tmp := t.TempDir()
-	p := &placementRun{bin: filepath.Join(tmp, "berth"), dir: filepath.Join(tmp, "inv"), bed: bed}
-	if out, err := exec.Command("go", "build", "-o", p.bin, "../cmd/berth").CombinedOutput(); err != nil {
-		t.Fatalf("build berth: %v\n%s", err, out)
-	}
+	p := &placementRun{bin: berthBinary(t), dir: filepath.Join(tmp, "inv"), bed: bed}
 	if err := bed.WriteInventory(p.dir); err != nil {
 		t.Fatal(err)
 	}

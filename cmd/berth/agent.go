@@ -62,11 +62,10 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-// useAgent makes c serve through the berth agent unless the host's transport is "ssh".
+// useAgent makes c serve through the berth agent unless the host's transport is "ssh" or
+// BERTH_AGENT=0 is set (a quick way to rule the agent out while debugging).
 func useAgent(c *conn.SSH, h *inventory.Host) {
-	// The agent is opt-in until it is proven on the test bed's hosts (issue 9): plain SSH
-	// is the default; BERTH_AGENT=1 turns the agent on unless the host says transport = "ssh".
-	if h.SSH.Transport == "ssh" || os.Getenv("BERTH_AGENT") != "1" {
+	if h.SSH.Transport == "ssh" || os.Getenv("BERTH_AGENT") == "0" {
 		return
 	}
 	c.UseAgent(conn.AgentOptions{
@@ -80,7 +79,11 @@ func useAgent(c *conn.SSH, h *inventory.Host) {
 func agentStats(c *conn.SSH) string {
 	st := c.AgentStatus()
 	if st.Active {
-		return fmt.Sprintf("agent (peak RSS %.1f MB)", float64(st.PeakRSS)/1e6)
+		installed := ""
+		if st.Installed {
+			installed = ", uploaded now"
+		}
+		return fmt.Sprintf("agent (peak RSS %.1f MB%s)", float64(st.PeakRSS)/1e6, installed)
 	}
 	if st.Reason == "" {
 		return "plain ssh"

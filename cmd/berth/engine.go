@@ -97,7 +97,7 @@ func (s *statsConn) print(e *env) {
 	defer s.mu.Unlock()
 	for _, n := range slices.Sorted(maps.Keys(s.conns)) {
 		st := s.conns[n].Stats()
-		fmt.Fprintf(e.stderr, "stats: %s: connect %s, %d round trips, %d bytes sent\n", n, st.Connect.Round(time.Millisecond), st.RoundTrips, st.BytesOut)
+		fmt.Fprintf(e.stderr, "stats: %s: connect %s, %d round trips, %d bytes sent, %s\n", n, st.Connect.Round(time.Millisecond), st.RoundTrips, st.BytesOut, agentStats(s.conns[n]))
 	}
 }
 

@@ -27,6 +27,7 @@ func init() {
 type factsRun struct {
 	facts *facts.Facts
 	stats conn.Stats
+	agent string // agentStats
 }
 
 func runFacts(e *env, args []string) int {
@@ -67,7 +68,7 @@ func runFacts(e *env, args []string) int {
 			return err
 		}
 		mu.Lock()
-		got[name] = factsRun{fa, c.Stats()}
+		got[name] = factsRun{fa, c.Stats(), agentStats(c)}
 		mu.Unlock()
 		return nil
 	})
@@ -107,8 +108,8 @@ func writeFactsStats(w io.Writer, outcomes []provisioner.HostOutcome, got map[st
 	for _, o := range outcomes {
 		if fr, ok := got[o.Host]; ok {
 			trips += fr.stats.RoundTrips
-			fmt.Fprintf(w, "stats: %s: connect %v, %d round trip(s), %v in all\n", o.Host,
-				fr.stats.Connect.Round(time.Millisecond), fr.stats.RoundTrips, o.Elapsed.Round(time.Millisecond))
+			fmt.Fprintf(w, "stats: %s: connect %v, %d round trip(s), %d bytes sent, %v in all, %s\n", o.Host,
+				fr.stats.Connect.Round(time.Millisecond), fr.stats.RoundTrips, fr.stats.BytesOut, o.Elapsed.Round(time.Millisecond), fr.agent)
 		}
 	}
 	fmt.Fprintf(w, "stats: %d host(s), %d round trip(s) after connecting, wall time %v\n", len(outcomes), trips, wall.Round(time.Millisecond))
