@@ -43,6 +43,7 @@ func agentStats(t *testing.T, stderr string) map[string]agentStat {
 	if len(out) == 0 {
 		t.Fatalf("no --stats lines in:\n%s", stderr)
 	}
+	t.Logf("%v", out)
 	return out
 }
 

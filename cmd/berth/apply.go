@@ -46,6 +46,9 @@ func runApply(e *env, args []string) int {
 		return code
 	}
 	defer run.Close()
+	if f.stats {
+		defer run.stats.print(e) // what the whole run cost, whichever way it ends
+	}
 	if saved != nil {
 		// What was reviewed is what runs, or nothing runs.
 		if same, why := provisioner.SameChanges(saved, run.Plan); !same {
@@ -70,9 +73,6 @@ func runApply(e *env, args []string) int {
 		return exitError
 	}
 	printSummary(e, f.inv.json, sum)
-	if f.stats {
-		run.stats.print(e)
-	}
 	if sum.Failed() > 0 || c.Failed > 0 {
 		return exitError
 	}

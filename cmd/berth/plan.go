@@ -75,7 +75,7 @@ func makePlan(e *env, dir string, f *engineFlags, command string, readOnly bool)
 	sess := eng.Plan(ctx, names, readOnly)
 	prog.finish()
 	r := &planRun{Session: sess, eng: eng, stats: stats, flags: f, env: e, prog: prog, done: done, ctx: ctx}
-	if f.stats {
+	if f.stats && readOnly { // apply prints them once, at its end
 		stats.print(e)
 	}
 	if len(sess.Diags) > 0 {
