@@ -21,8 +21,12 @@ var berthBin struct {
 	err  error
 }
 
+// $BERTH_BINARY, when set, is used instead (a release build, or a build of another tree).
 func berthBinary(t *testing.T) string {
 	t.Helper()
+	if p := os.Getenv("BERTH_BINARY"); p != "" {
+		return p
+	}
 	berthBin.once.Do(func() {
 		dir, err := os.MkdirTemp("", "berth-integration-bin-")
 		if err != nil {
@@ -55,10 +59,17 @@ type berthResult struct {
 // inventory names the key and known_hosts), so nothing from the machine leaks into a test.
 func runBerth(t *testing.T, timeout time.Duration, args ...string) berthResult {
 	t.Helper()
+	return runBerthEnv(t, timeout, nil, args...)
+}
+
+// runBerthEnv is runBerth with extra environment variables (BERTH_VAR_..., BERTH_AGENT=0).
+// A berth still running at the timeout is killed and fails the test.
+func runBerthEnv(t *testing.T, timeout time.Duration, env []string, args ...string) berthResult {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, berthBinary(t), args...)
-	cmd.Env = []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"), "TERM=dumb"}
+	cmd.Env = append([]string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"), "TERM=dumb"}, env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -69,6 +80,9 @@ func runBerth(t *testing.T, timeout time.Duration, args ...string) berthResult {
 		r.Code = ee.ExitCode()
 	case err != nil:
 		t.Fatalf("berth %s: %v\nstderr:\n%s", strings.Join(args, " "), err, r.Stderr)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("berth %s did not end within %s\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), timeout, r.Stdout, r.Stderr)
 	}
 	t.Logf("berth %s: exit %d", strings.Join(args, " "), r.Code)
 	return r

@@ -1,11 +1,8 @@
 package integration
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -195,40 +192,7 @@ func TestHostLayer(t *testing.T) {
 // and returns the result.
 func applyWithFault(t *testing.T, dir string, match func(map[string]any) bool, fault func()) berthResult {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, berthBinary(t), "apply", dir, "--yes", "--json")
-	cmd.Env = []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	pipe, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var stdout strings.Builder
-	fired := false
-	sc := bufio.NewScanner(pipe)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		stdout.WriteString(sc.Text() + "\n")
-		var ev map[string]any
-		if json.Unmarshal(sc.Bytes(), &ev) == nil && !fired && match(ev) {
-			fired = true
-			fault()
-		}
-	}
-	err = cmd.Wait()
-	r := berthResult{Stdout: stdout.String(), Stderr: stderr.String()}
-	if ee, ok := err.(*exec.ExitError); ok {
-		r.Code = ee.ExitCode()
-	}
-	if !fired {
-		t.Fatalf("the fault's event never came:\n%s", r.Stdout)
-	}
-	return r
+	return runWithFault(t, 10*time.Minute, nil, []string{"apply", dir, "--yes"}, match, func(*faultRun) { fault() })
 }
 
 // hostLayerState is what a no-change run must leave alone: managed files and when services

@@ -2,12 +2,10 @@ package integration
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -258,17 +256,13 @@ const placementCompose = `services:
 // berth runs the CLI and fails the test unless it exits with want.
 func (p *placementRun) berth(ctx context.Context, t *testing.T, want int, args ...string) string {
 	t.Helper()
-	cmd := exec.CommandContext(ctx, p.bin, append(args, "--no-color")...)
-	out, err := cmd.CombinedOutput()
-	code := cmd.ProcessState.ExitCode()
-	if err != nil && code < 0 {
-		t.Fatalf("berth %s: %v", strings.Join(args, " "), err)
+	timeout := 10 * time.Minute
+	if d, ok := ctx.Deadline(); ok {
+		timeout = time.Until(d)
 	}
-	if code != want {
-		t.Fatalf("berth %s exited %d, want %d:\n%s", strings.Join(args, " "), code, want, out)
-	}
-	t.Logf("berth %s: exit %d", strings.Join(args, " "), code)
-	return string(out)
+	r := runBerth(t, timeout, append(args, "--no-color")...)
+	r.wantCode(t, want)
+	return r.Stdout + r.Stderr
 }
 
 // lockFile is berth.lock.json as a user reads it.
@@ -285,17 +279,10 @@ type lockFile struct {
 
 func (p *placementRun) lock(t *testing.T) lockFile {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(p.dir, "berth.lock.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var l lockFile
-	if err := json.Unmarshal(b, &l); err != nil {
-		t.Fatalf("berth.lock.json: %v", err)
-	}
+	l := readLock(t, p.dir)
 	for stack := range placementStacks {
 		if len(l.Stacks[stack].Replicas) != 2 {
-			t.Fatalf("berth.lock.json: stack %s has %d replicas, want 2:\n%s", stack, len(l.Stacks[stack].Replicas), b)
+			t.Fatalf("berth.lock.json: stack %s has %d replicas, want 2: %+v", stack, len(l.Stacks[stack].Replicas), l.Stacks)
 		}
 	}
 	return l

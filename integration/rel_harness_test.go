@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,16 +30,6 @@ type relRun struct {
 	outputs []string // every stdout and stderr so far, and every report file berth wrote
 }
 
-// relBinary is $BERTH_BINARY when set (a release build, or a build of another tree), else
-// the binary built from this checkout.
-func relBinary(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("BERTH_BINARY"); p != "" {
-		return p
-	}
-	return berthBinary(t)
-}
-
 // berth runs `berth ARGS...`, records its output and fails the test unless it exits want.
 func (r *relRun) berth(t *testing.T, timeout time.Duration, want int, args ...string) berthResult {
 	t.Helper()
@@ -52,31 +41,9 @@ func (r *relRun) berth(t *testing.T, timeout time.Duration, want int, args ...st
 // berthAny is berth without the exit code check.
 func (r *relRun) berthAny(t *testing.T, timeout time.Duration, args ...string) berthResult {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, relBinary(t), args...)
-	cmd.Env = r.environ(t)
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	res := berthResult{Stdout: out.String(), Stderr: errb.String()}
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		res.Code = ee.ExitCode()
-	case err != nil:
-		t.Fatalf("berth %s: %v\nstderr:\n%s", strings.Join(args, " "), err, res.Stderr)
-	}
-	if ctx.Err() != nil {
-		t.Fatalf("berth %s did not end within %s\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), timeout, res.Stdout, res.Stderr)
-	}
+	res := runBerthEnv(t, timeout, r.env, args...)
 	r.record(res.Stdout, res.Stderr)
-	t.Logf("berth %s: exit %d", strings.Join(args, " "), res.Code)
 	return res
-}
-
-func (r *relRun) environ(t *testing.T) []string {
-	return append([]string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"), "TERM=dumb"}, r.env...)
 }
 
 func (r *relRun) record(outs ...string) {
@@ -109,15 +76,23 @@ func (f *faultRun) signal(t *testing.T, sig syscall.Signal) {
 	}
 }
 
-// withFault runs `berth ARGS... --json`, and calls fault (in its own goroutine, so berth's
+// withFault is runWithFault with this suite's environment, and records berth's output.
+func (r *relRun) withFault(t *testing.T, timeout time.Duration, args []string, match func(ev map[string]any) bool, fault func(f *faultRun)) berthResult {
+	t.Helper()
+	res := runWithFault(t, timeout, r.env, args, match, fault)
+	r.record(res.Stdout, res.Stderr)
+	return res
+}
+
+// runWithFault runs `berth ARGS... --json`, and calls fault (in its own goroutine, so berth's
 // output keeps flowing) once, on the first event match accepts. It returns when both berth and
 // the fault are done; the test fails if the event never came.
-func (r *relRun) withFault(t *testing.T, timeout time.Duration, args []string, match func(ev map[string]any) bool, fault func(f *faultRun)) berthResult {
+func runWithFault(t *testing.T, timeout time.Duration, env, args []string, match func(ev map[string]any) bool, fault func(f *faultRun)) berthResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, relBinary(t), append(args, "--json")...)
-	cmd.Env = r.environ(t)
+	cmd := exec.CommandContext(ctx, berthBinary(t), append(args, "--json")...)
+	cmd.Env = append([]string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"), "TERM=dumb"}, env...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	pipe, err := cmd.StdoutPipe()
@@ -147,7 +122,6 @@ func (r *relRun) withFault(t *testing.T, timeout time.Duration, args []string, m
 	if ee, ok := err.(*exec.ExitError); ok {
 		res.Code = ee.ExitCode()
 	}
-	r.record(res.Stdout, res.Stderr)
 	if ctx.Err() != nil {
 		t.Fatalf("berth %s did not end within %s\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), timeout, res.Stdout, res.Stderr)
 	}

@@ -365,6 +365,21 @@ func (r *relRun) convergeAfterFault(t *testing.T) {
 // that never turns healthy.
 func relFaultsOfStacks(t *testing.T, r *relRun, scenario scenarioFunc, h1, h2 *testbed.Host) {
 	ctx := context.Background()
+	scenario("an env value holding shell syntax must be shipped verbatim and run nothing", func(t *testing.T) {
+		const hostile = "$(touch /tmp/pwned-env); `touch /tmp/pwned-env2`; echo \"quoted\" -x"
+		r.setWeb(t, "'"+hostile+"'", healthy) // single-quoted: compose takes it literally
+		res := r.berth(t, 8*time.Minute, 0, "apply", r.dir, "--yes", "--no-color")
+		for _, h := range r.bed.Hosts {
+			r.served(t, h, hostile)
+			if out := hostOut(t, h, "sh", "-c", "ls /tmp/pwned-env* 2>/dev/null; docker ps -q | xargs -r -I{} docker exec {} sh -c 'ls /tmp/pwned-env* 2>/dev/null'; true"); out != "" {
+				t.Errorf("%s: the env value ran: %s", h.Name, out)
+			}
+		}
+		if strings.Contains(res.Stdout+res.Stderr, "pwned") {
+			t.Errorf("the env value was printed:\n%s\n%s", res.Stdout, res.Stderr)
+		}
+		r.converged(t)
+	})
 	scenario("apply must fail clearly on a full stack directory and keep the old stack running", func(t *testing.T) {
 		before := hostOut(t, h1, "sh", "-c", "docker ps -q --filter label=com.docker.compose.project=web | sort")
 		greeting := r.serving(t, h1)
@@ -376,7 +391,8 @@ dd if=/dev/zero of=$d/fill bs=4k 2>/dev/null || true`)
 		r.writeInv(t, "stacks/web/extra.conf", strings.Repeat("x", 512<<10))
 		defer os.Remove(filepath.Join(r.dir, "stacks/web/extra.conf"))
 		res := r.berthAny(t, 8*time.Minute, "apply", r.dir, "--yes", "--no-color")
-		if res.Code != 1 || !strings.Contains(res.Stdout+res.Stderr, "no space left on device") {
+		if res.Code != 1 || !strings.Contains(strings.ToLower(res.Stdout+res.Stderr), "no space left on device") ||
+			!strings.Contains(res.Stdout+res.Stderr, "the running containers were not touched") {
 			t.Errorf("exit %d, want 1 and \"no space left on device\":\n%s\n%s", res.Code, res.Stdout, res.Stderr)
 		}
 		after := hostOut(t, h1, "sh", "-c", "docker ps -q --filter label=com.docker.compose.project=web --filter health=healthy | sort")

@@ -364,14 +364,7 @@ func checkJournal(t *testing.T, dir string) {
 // replicaBodies maps an app host to what its replica of hello answers, asked directly.
 func replicaBodies(ctx context.Context, t *testing.T, dir string, bed *testbed.Bed) map[string]string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "berth.lock.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var l lockFile
-	if err := json.Unmarshal(b, &l); err != nil {
-		t.Fatal(err)
-	}
+	l := readLock(t, dir)
 	out := map[string]string{}
 	for _, r := range l.Stacks["hello"].Replicas {
 		body, err := get(ctx, fmt.Sprintf("http://%s:%d/", bed.Host(r.Host).Address, r.Ports["http"]))
@@ -381,7 +374,7 @@ func replicaBodies(ctx context.Context, t *testing.T, dir string, bed *testbed.B
 		out[r.Host] = body
 	}
 	if out["h1"] == "" || out["h2"] == "" {
-		t.Fatalf("want one replica on each of h1 and h2: %s", b)
+		t.Fatalf("want one replica on each of h1 and h2: %+v", l.Stacks["hello"])
 	}
 	return out
 }

@@ -48,6 +48,9 @@ type Fake struct {
 	Written []modules.FileWrite
 	// Observed counts Observe calls (round trips).
 	Observed int
+	// WriteErr, when set, is asked before each WriteFile; an error fails the write and
+	// leaves the file as it was (a full disk, a cut connection).
+	WriteErr func(w modules.FileWrite) error
 }
 
 var _ modules.Host = (*Fake)(nil)
@@ -166,6 +169,11 @@ func (f *Fake) WriteFile(ctx context.Context, w modules.FileWrite) error {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.WriteErr != nil {
+		if err := f.WriteErr(w); err != nil {
+			return err
+		}
+	}
 	owner, group := w.Owner, w.Group
 	if owner == "" {
 		owner = "root"

@@ -39,7 +39,7 @@ func (r *Resource) deploy(ctx context.Context, h modules.Host) error {
 		}
 	}
 	if err := r.writeFiles(ctx, h, old); err != nil {
-		return r.rollback(ctx, h, old, err)
+		return r.undoWrite(ctx, h, old, err)
 	}
 	if err := r.pullAndUp(ctx, h); err != nil {
 		return r.rollback(ctx, h, old, err)
@@ -89,7 +89,7 @@ func (r *Resource) writeFiles(ctx context.Context, h modules.Host, old *Manifest
 	for _, f := range r.files {
 		w := modules.FileWrite{Path: path.Join(r.spec.Dir, f.rel), Content: f.data, Mode: f.mode, MkdirParents: true}
 		if err := h.WriteFile(ctx, w); err != nil {
-			return fmt.Errorf("write %s on %s: %w", w.Path, h.Name(), err)
+			return err // names the path and the host
 		}
 	}
 	var stale []string

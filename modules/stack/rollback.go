@@ -41,8 +41,10 @@ func (r *Resource) restorePrevious(ctx context.Context, h modules.Host, old *Man
 		}
 		src, dst := path.Join(r.previousDir(), rel), path.Join(r.spec.Dir, rel)
 		tmp := path.Join(path.Dir(dst), ".berth-restore."+path.Base(dst))
-		lines = append(lines, fmt.Sprintf("if [ -f %s ]; then mkdir -p %s && cp -p -- %s %s && mv -f -- %s %s; fi",
-			q(src), q(path.Dir(dst)), q(src), q(tmp), q(tmp), q(dst)))
+		// A file still equal to the previous one is left alone: on a full disk the copy
+		// would fail for nothing.
+		lines = append(lines, fmt.Sprintf("if [ -f %s ] && ! cmp -s -- %s %s; then mkdir -p %s && cp -p -- %s %s && mv -f -- %s %s; fi",
+			q(src), q(src), q(dst), q(path.Dir(dst)), q(src), q(tmp), q(tmp), q(dst)))
 	}
 	for _, f := range r.files {
 		if _, had := old.Files[f.rel]; !had && f.rel != EnvFileName {
@@ -50,6 +52,20 @@ func (r *Resource) restorePrevious(ctx context.Context, h modules.Host, old *Man
 		}
 	}
 	return script(ctx, h, "restore previous files of stack "+r.spec.Name, lines...)
+}
+
+// undoWrite handles a deploy whose files could not all be written (a full disk, a cut
+// connection): compose has not run, so the containers still run the previous version
+// untouched; only the files are put back, and nothing is recreated.
+func (r *Resource) undoWrite(ctx context.Context, h modules.Host, old *Manifest, cause error) error {
+	msg := fmt.Sprintf("deploy stack %s on %s: %v", r.spec.Name, h.Name(), redact(cause.Error(), r.spec.Env))
+	if old == nil {
+		return errors.New(msg + "\nfirst deploy: nothing was started")
+	}
+	if err := r.restorePrevious(ctx, h, old); err != nil {
+		return fmt.Errorf("%s\nthe running containers were not touched, but restoring the previous files failed: %w", msg, err)
+	}
+	return errors.New(msg + "\nthe running containers were not touched; the previous files are back")
 }
 
 // rollback handles a deploy that failed after the files were written: it shows why (with

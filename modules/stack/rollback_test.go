@@ -2,6 +2,7 @@ package stack
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -176,5 +177,37 @@ func TestDeployed(t *testing.T) {
 	}
 	if got := Deployed(modules.ProbeResult{ExitCode: 1, Stderr: []byte("No such file or directory")}); len(got) != 0 {
 		t.Fatalf("got %q", got)
+	}
+}
+
+// A deploy whose files cannot all be written (the disk is full) has not run compose: the
+// containers keep running untouched, the files the write did change are put back, and the
+// error says so.
+func TestFailedWriteTouchesNoContainer(t *testing.T) {
+	s, _ := deployed(t, V2, nil)
+	ups, before := s.ups, len(s.host.Ran)
+	spec := testSpec(V2)
+	spec.ConfigFiles["conf/extra.conf"] = []byte("new\n")
+	s.host.WriteErr = func(w modules.FileWrite) error {
+		if strings.HasSuffix(w.Path, "/.env") {
+			return errors.New("write /srv/berth/shop/.env on app-1: no space left on device")
+		}
+		return nil
+	}
+	err := deploy(t, newResource(spec), s.host)
+	if err == nil || !strings.Contains(err.Error(), "no space left on device") || !strings.Contains(err.Error(), "the running containers were not touched") {
+		t.Fatalf("deploy: %v", err)
+	}
+	if s.ups != ups {
+		t.Errorf("compose up ran %d more times after a failed write", s.ups-ups)
+	}
+	ran := strings.Join(s.host.Ran[before:], "\n")
+	for _, bad := range []string{"docker tag", " pull", " up "} {
+		if strings.Contains(ran, bad) {
+			t.Errorf("ran %q in a deploy whose write failed:\n%s", bad, ran)
+		}
+	}
+	if !strings.Contains(ran, "rm -f -- /srv/berth/shop/conf/extra.conf") {
+		t.Errorf("the file only the failed version had was not removed:\n%s", ran)
 	}
 }
