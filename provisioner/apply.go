@@ -31,6 +31,7 @@ type HostResult struct {
 	// Failed is the address of the change that failed, and Error why.
 	Failed string `json:"failed,omitempty"`
 	Error  string `json:"error,omitempty"`
+	Hint   string `json:"hint,omitempty"` // what to do about Error, when berth knows
 }
 
 // Summary is the outcome of an apply.
@@ -154,7 +155,7 @@ func (e *Engine) applyPhase(ctx context.Context, hs *hostSession, phase int, r *
 	switch {
 	case p.Error != "":
 		if phase == modules.PhaseDeploy {
-			r.Outcome, r.Error = OutcomeFailed, p.Error
+			r.Outcome, r.Error, r.Hint = OutcomeFailed, p.Error, p.Hint
 		}
 		return
 	case len(todo) == 0:
@@ -168,6 +169,10 @@ func (e *Engine) applyPhase(ctx context.Context, hs *hostSession, phase int, r *
 		release, err := e.Lock(ctx, hs.conn)
 		if err != nil {
 			r.Outcome, r.Error = OutcomeFailed, err.Error()
+			var h interface{ Hint() string }
+			if errors.As(err, &h) {
+				r.Hint = h.Hint() // the busy error's unlock command
+			}
 			e.Events.emit(Event{Type: EventHostFailed, Host: p.Host, Error: r.Error})
 			return
 		}

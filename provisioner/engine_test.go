@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/berth-dev/berth/inventory"
+	"github.com/berth-dev/berth/provisioner/hostlock"
 	"github.com/berth-dev/berth/modules"
 	"github.com/berth-dev/berth/modules/hosttest"
 	"github.com/berth-dev/berth/provisioner/facts"
@@ -310,5 +311,28 @@ func TestFailedDeployHoldsTeardownAndBalancer(t *testing.T) {
 		if h.Host != "c" && !strings.Contains(h.Error, "held: ") {
 			t.Errorf("%s: %s", h.Host, h.Error)
 		}
+	}
+}
+
+// A host whose lock another berth holds fails in apply with the busy error and its hint (the
+// unlock command); the other hosts are applied.
+func TestApplyOnABusyHostCarriesTheHint(t *testing.T) {
+	fakes := map[string]*debianHost{"a": newDebianHost("a"), "b": newDebianHost("b")}
+	e := testEngine(testInventory("a", "b"), fakes)
+	e.Lock = func(ctx context.Context, c Conn) (func(), error) {
+		if c.Name() == "b" {
+			return nil, &hostlock.BusyError{Host: "b", Holder: &hostlock.Holder{Who: "alice@laptop", PID: 42, Token: "9f2c"}}
+		}
+		return func() {}, nil
+	}
+	ctx := context.Background()
+	sum := e.Apply(ctx, e.Plan(ctx, []string{"a", "b"}, false))
+	got := map[string]HostResult{}
+	for _, h := range sum.Hosts {
+		got[h.Host] = h
+	}
+	if got["a"].Outcome != OutcomeChanged || got["b"].Outcome != OutcomeFailed ||
+		!strings.Contains(got["b"].Error, "locked by alice@laptop") || got["b"].Hint != "if that run is gone, remove the stale lock: berth unlock b --id 9f2c" {
+		t.Fatalf("results: %+v", sum.Hosts)
 	}
 }

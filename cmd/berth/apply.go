@@ -121,6 +121,9 @@ func printSummary(e *env, jsonOut bool, sum provisioner.Summary) {
 		if h.Error != "" {
 			fmt.Fprintf(e.stdout, "  %-16s %s\n", "", oneLineErr(h.Error))
 		}
+		if h.Hint != "" {
+			fmt.Fprintf(e.stdout, "  %-16s hint: %s\n", "", h.Hint)
+		}
 	}
 	if n := sum.Failed(); n > 0 {
 		fmt.Fprintf(e.stdout, "%d of %d hosts did not finish; run 'berth apply' again once they are fixed: it converges from where they stopped.\n", n, len(sum.Hosts))
