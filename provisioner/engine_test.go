@@ -12,10 +12,10 @@ import (
 	"testing"
 
 	"github.com/berth-dev/berth/inventory"
-	"github.com/berth-dev/berth/provisioner/hostlock"
 	"github.com/berth-dev/berth/modules"
 	"github.com/berth-dev/berth/modules/hosttest"
 	"github.com/berth-dev/berth/provisioner/facts"
+	"github.com/berth-dev/berth/provisioner/hostlock"
 	"github.com/berth-dev/berth/provisioner/schedule"
 )
 
