@@ -176,9 +176,6 @@ func step(t *testing.T, h *testbed.Host) string {
 }
 
 func TestReliability(t *testing.T) {
-	if os.Getenv("BERTH_RELIABILITY") != "1" {
-		t.Skip("reliability suite not yet proven on the bed (issue 10): set BERTH_RELIABILITY=1")
-	}
 	r := newRelRun(t)
 	h1, h2 := r.bed.Hosts[0], r.bed.Hosts[1]
 	// scenario runs one obligation, then the secrets check; the obligation restores the hosts.
@@ -602,9 +599,6 @@ func relFaultsOfTrust(t *testing.T, r *relRun, scenario scenarioFunc, h1, h2 *te
 // instead of naming the holder. The input is larger than the SSH window, so the copy is
 // always still under way when sshd closes the channel.
 func TestCommandExitingBeforeReadingStdinKeepsItsStatus(t *testing.T) {
-	if os.Getenv("BERTH_RELIABILITY") != "1" {
-		t.Skip("reliability suite not yet proven on the bed (issue 10): set BERTH_RELIABILITY=1")
-	}
 	bed := sharedBed(t, "mixed-docker:2+registry")
 	ctx := context.Background()
 	h := dialAll(ctx, t, bed)[0]
