@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/berth-dev/berth/integration/testbed"
 )
 
 // AnsibleDir holds ansible.cfg, the inventory and the playbooks for this N and K.
@@ -32,7 +34,7 @@ func (f Fleet) WriteAnsible(keys Keys) error {
 		PlaybookFilesFacts: f.playbook(true),
 	}
 	for name, body := range files {
-		if err := WriteAtomic(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+		if err := testbed.WriteFileAtomic(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			return err
 		}
 	}

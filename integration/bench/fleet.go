@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/berth-dev/berth/integration/testbed"
 )
 
 // Fleet is a loopback fleet of N hosts with K managed files each, rooted at Dir.
@@ -62,34 +64,10 @@ func (f Fleet) RemoveFiles() error {
 func (f Fleet) WriteFiles() error {
 	for i := 1; i <= f.N; i++ {
 		for j := 0; j < f.K; j++ {
-			if err := WriteAtomic(f.FilePath(i, j), []byte(Content(i, j)), 0o644); err != nil {
+			if err := testbed.WriteFileAtomic(f.FilePath(i, j), []byte(Content(i, j)), 0o644); err != nil {
 				return err
 			}
 		}
-	}
-	return nil
-}
-
-// WriteAtomic writes data to path through a temporary file and a rename.
-func WriteAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".bench-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("chmod %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }

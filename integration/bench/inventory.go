@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/berth-dev/berth/integration/testbed"
 )
 
 // BerthDir is the berth inventory directory for this fleet's N and K.
@@ -19,14 +21,14 @@ func (f Fleet) WriteBerth(keys Keys) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("bench berth inventory: %w", err)
 	}
-	if err := WriteAtomic(filepath.Join(dir, "main.hcl"), []byte(f.berthHCL(keys)), 0o644); err != nil {
+	if err := testbed.WriteFileAtomic(filepath.Join(dir, "main.hcl"), []byte(f.berthHCL(keys)), 0o644); err != nil {
 		return err
 	}
 	kh, err := os.ReadFile(keys.KnownHosts)
 	if err != nil {
 		return fmt.Errorf("bench berth inventory: %w", err)
 	}
-	return WriteAtomic(filepath.Join(dir, "known_hosts"), kh, 0o644)
+	return testbed.WriteFileAtomic(filepath.Join(dir, "known_hosts"), kh, 0o644)
 }
 
 func (f Fleet) berthHCL(keys Keys) string {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/berth-dev/berth/integration/testbed"
 )
 
 // listenPerDaemon is OpenSSH's MAX_LISTEN_SOCKS: one sshd listens on at most 16 addresses,
@@ -50,7 +52,7 @@ func (f Fleet) MakeKeys() (Keys, error) {
 		return Keys{}, err
 	}
 	k := Keys{Identity: filepath.Join(dir, "id_ed25519"), HostPub: pub, KnownHosts: filepath.Join(dir, "known_hosts")}
-	return k, WriteAtomic(k.KnownHosts, []byte(f.knownHosts(pub)), 0o644)
+	return k, testbed.WriteFileAtomic(k.KnownHosts, []byte(f.knownHosts(pub)), 0o644)
 }
 
 func readPub(path string) (string, error) {
@@ -125,14 +127,14 @@ func (f Fleet) StartSSHD(keys Keys, sshd string) (*SSHD, error) {
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
 		return nil, fmt.Errorf("bench sshd: %w", err)
 	}
-	if err := WriteAtomic(filepath.Join(dir, "session-wrapper"), []byte(strings.ReplaceAll(wrapper, "@DIR@", f.Dir)), 0o755); err != nil {
+	if err := testbed.WriteFileAtomic(filepath.Join(dir, "session-wrapper"), []byte(strings.ReplaceAll(wrapper, "@DIR@", f.Dir)), 0o755); err != nil {
 		return nil, err
 	}
 	s := &SSHD{}
 	for first := 1; first <= f.N; first += listenPerDaemon {
 		last := min(first+listenPerDaemon-1, f.N)
 		cfg := filepath.Join(dir, "sshd_config."+strconv.Itoa(first))
-		if err := WriteAtomic(cfg, []byte(f.sshdConfig(keys, first, last)), 0o644); err != nil {
+		if err := testbed.WriteFileAtomic(cfg, []byte(f.sshdConfig(keys, first, last)), 0o644); err != nil {
 			s.Stop()
 			return nil, err
 		}

@@ -176,7 +176,7 @@ func (b *Bed) writeKnownHosts() error {
 	for _, h := range b.Hosts {
 		all = append(all, h.HostKeyLine)
 	}
-	return writeFileAtomic(b.KnownHosts, []byte(strings.Join(all, "\n")+"\n"), 0o644)
+	return WriteFileAtomic(b.KnownHosts, []byte(strings.Join(all, "\n")+"\n"), 0o644)
 }
 
 // Close removes everything the bed started: containers, volumes, network and work dir.

@@ -59,8 +59,9 @@ func lockFile(ctx context.Context, name string) (unlock func(), err error) {
 	}
 }
 
-// writeFileAtomic writes data to a temporary file beside path and renames it into place.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+// WriteFileAtomic writes data to path through a temporary file beside it and a rename: a
+// reader (or a crash) never sees a partial file. The benchmark uses it too.
+func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)

@@ -18,10 +18,10 @@ func (b *Bed) WriteInventory(dir string) error {
 	if err != nil {
 		return fmt.Errorf("read bed known_hosts: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, "known_hosts"), known, 0o644); err != nil {
+	if err := WriteFileAtomic(filepath.Join(dir, "known_hosts"), known, 0o644); err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, "hosts.hcl"), []byte(b.inventoryHCL()), 0o644)
+	return WriteFileAtomic(filepath.Join(dir, "hosts.hcl"), []byte(b.inventoryHCL()), 0o644)
 }
 
 func (b *Bed) inventoryHCL() string {

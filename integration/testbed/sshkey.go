@@ -21,7 +21,7 @@ func writeClientKey(path string) (authorized []byte, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode test key: %w", err)
 	}
-	if err := writeFileAtomic(path, pem.EncodeToMemory(block), 0o600); err != nil {
+	if err := WriteFileAtomic(path, pem.EncodeToMemory(block), 0o600); err != nil {
 		return nil, err
 	}
 	sshPub, err := ssh.NewPublicKey(pub)

@@ -79,7 +79,7 @@ func (c testCA) generate() error {
 	}{{c.caCert(), "CERTIFICATE", caDER, 0o644}, {c.certFile(), "CERTIFICATE", der, 0o644},
 		{c.keyFile(), "PRIVATE KEY", keyDER, 0o644}} {
 		// 0644 on the key: the registry runs as an unprivileged user; it is a test key.
-		if err := writeFileAtomic(f.path, pem.EncodeToMemory(&pem.Block{Type: f.kind, Bytes: f.der}), f.mode); err != nil {
+		if err := WriteFileAtomic(f.path, pem.EncodeToMemory(&pem.Block{Type: f.kind, Bytes: f.der}), f.mode); err != nil {
 			return err
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/integration/bench"
+	"github.com/berth-dev/berth/integration/testbed"
 )
 
 type row struct {
@@ -90,13 +91,13 @@ func (t *table) write(w io.Writer, o options, total time.Duration) error {
 		fmt.Fprintf(&b, "- %s\n", l)
 	}
 	if w == nil {
-		return bench.WriteAtomic(o.out, []byte(b.String()), 0o644)
+		return testbed.WriteFileAtomic(o.out, []byte(b.String()), 0o644)
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return err
 	}
 	if o.out != "" {
-		return bench.WriteAtomic(o.out, []byte(b.String()), 0o644)
+		return testbed.WriteFileAtomic(o.out, []byte(b.String()), 0o644)
 	}
 	return nil
 }
