@@ -26,16 +26,13 @@ var _ modules.Resource = (*Resource)(nil)
 
 // New returns the resource for s with defaults filled in.
 func New(s Spec) *Resource {
-	if s.Mode == 0 {
-		s.Mode = 0o755
-	}
-	if s.Owner == "" {
-		s.Owner = "root"
-	}
-	if s.Group == "" {
-		s.Group = "root"
-	}
+	o := s.ownership().WithDefaults(0o755)
+	s.Mode, s.Owner, s.Group = o.Mode, o.Owner, o.Group
 	return &Resource{spec: s}
+}
+
+func (s Spec) ownership() modules.Ownership {
+	return modules.Ownership{Mode: s.Mode, Owner: s.Owner, Group: s.Group}
 }
 
 // Address implements modules.Resource.
@@ -44,14 +41,10 @@ func (r *Resource) Address() string { return "directory." + r.spec.Path }
 // Probes implements modules.Resource.
 func (r *Resource) Probes() []modules.Probe { return []modules.Probe{modules.FileProbe(r.spec.Path)} }
 
-func (r *Resource) describe() string {
-	return fmt.Sprintf("%04o %s:%s", r.spec.Mode, r.spec.Owner, r.spec.Group)
-}
-
 // Diff implements modules.Resource.
 func (r *Resource) Diff(obs []modules.ProbeResult) []modules.Change {
 	o := obs[0]
-	c := modules.Change{Address: r.Address(), Op: "ensure", After: r.describe()}
+	c := modules.Change{Address: r.Address(), Op: "ensure", After: r.spec.ownership().String()}
 	switch {
 	case !o.Exists:
 		c.Action, c.Reason = modules.Create, "directory is missing"
@@ -61,18 +54,12 @@ func (r *Resource) Diff(obs []modules.ProbeResult) []modules.Change {
 		c.Action, c.Op, c.Reason = modules.Update, "conflict", "a file stands where the directory belongs; berth will not remove it"
 		return []modules.Change{c}
 	}
-	var why []string
-	if o.Mode != r.spec.Mode {
-		why = append(why, fmt.Sprintf("mode is %04o, want %04o", o.Mode, r.spec.Mode))
-	}
-	if o.Owner != r.spec.Owner || o.Group != r.spec.Group {
-		why = append(why, fmt.Sprintf("owner is %s:%s, want %s:%s", o.Owner, o.Group, r.spec.Owner, r.spec.Group))
-	}
+	why := r.spec.ownership().Mismatch(o)
 	if len(why) == 0 {
 		return nil
 	}
 	c.Action, c.Reason = modules.Update, strings.Join(why, "; ")
-	c.Before = fmt.Sprintf("%04o %s:%s", o.Mode, o.Owner, o.Group)
+	c.Before = modules.Ownership{Mode: o.Mode, Owner: o.Owner, Group: o.Group}.String()
 	return []modules.Change{c}
 }
 

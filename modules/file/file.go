@@ -30,15 +30,8 @@ var _ modules.Resource = (*Resource)(nil)
 
 // New returns the resource for spec, with defaults filled in.
 func New(s Spec) *Resource {
-	if s.Mode == 0 {
-		s.Mode = 0o644
-	}
-	if s.Owner == "" {
-		s.Owner = "root"
-	}
-	if s.Group == "" {
-		s.Group = "root"
-	}
+	o := modules.Ownership{Mode: s.Mode, Owner: s.Owner, Group: s.Group}.WithDefaults(0o644)
+	s.Mode, s.Owner, s.Group = o.Mode, o.Owner, o.Group
 	return &Resource{spec: s}
 }
 
@@ -66,12 +59,7 @@ func (r *Resource) Diff(obs []modules.ProbeResult) []modules.Change {
 	if o.SHA256 != Sum(r.spec.Content) {
 		why = append(why, "content differs")
 	}
-	if o.Mode != r.spec.Mode {
-		why = append(why, fmt.Sprintf("mode is %04o, want %04o", o.Mode, r.spec.Mode))
-	}
-	if o.Owner != r.spec.Owner || o.Group != r.spec.Group {
-		why = append(why, fmt.Sprintf("owner is %s:%s, want %s:%s", o.Owner, o.Group, r.spec.Owner, r.spec.Group))
-	}
+	why = append(why, modules.Ownership{Mode: r.spec.Mode, Owner: r.spec.Owner, Group: r.spec.Group}.Mismatch(o)...)
 	if len(why) == 0 {
 		return nil
 	}
