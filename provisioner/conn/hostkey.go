@@ -1,12 +1,14 @@
 package conn
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/crypto/ssh"
@@ -24,22 +26,48 @@ type hostKeys struct {
 
 func newHostKeys(cfg *Config) (*hostKeys, error) {
 	var files []string
+	key := sha256.New() // the files and their content: trusting a key changes it
 	for _, f := range cfg.KnownHosts {
-		if _, err := os.Stat(f); err == nil {
+		if b, err := os.ReadFile(f); err == nil {
 			files = append(files, f)
+			fmt.Fprintf(key, "%s\x00%d\x00", f, len(b))
+			key.Write(b)
 		} else if !os.IsNotExist(err) {
 			return nil, fmt.Errorf("host %s: known_hosts %s: %w", cfg.Name, f, err)
 		}
 	}
-	db, err := knownhosts.New(files...)
+	kh, err := parsedKnownHosts(string(key.Sum(nil)), files)
 	if err != nil {
 		return nil, fmt.Errorf("host %s: %w", cfg.Name, err)
+	}
+	return &hostKeys{cfg: cfg, db: kh.db, certs: kh.certs}, nil
+}
+
+// knownHostsSet is a parsed set of known_hosts files; its callback only reads, so every
+// connection of the run can share it.
+type knownHostsSet struct {
+	db    ssh.HostKeyCallback
+	certs map[string]bool
+}
+
+// knownHostsCache parses each set of known_hosts files once per process: a fleet of N hosts
+// sharing one file would otherwise parse it N times and hold N² entries (11 MB at N=200).
+var knownHostsCache sync.Map // key (SHA-256 of the files' names and content) -> *knownHostsSet
+
+func parsedKnownHosts(key string, files []string) (*knownHostsSet, error) {
+	if v, ok := knownHostsCache.Load(key); ok {
+		return v.(*knownHostsSet), nil
+	}
+	db, err := knownhosts.New(files...)
+	if err != nil {
+		return nil, err
 	}
 	certs, err := certAuthorityLines(files)
 	if err != nil {
-		return nil, fmt.Errorf("host %s: %w", cfg.Name, err)
+		return nil, err
 	}
-	return &hostKeys{cfg: cfg, db: db, certs: certs}, nil
+	v, _ := knownHostsCache.LoadOrStore(key, &knownHostsSet{db: db, certs: certs})
+	return v.(*knownHostsSet), nil
 }
 
 // certAuthorityLines finds the @cert-authority entries: the library reports them among the

@@ -44,8 +44,10 @@ func Probes() []modules.Probe {
 	p[pComposeV2] = modules.CmdProbe("docker", "compose", "version", "--short")
 	p[pComposeV1] = modules.CmdProbe("docker-compose", "version", "--short")
 	p[pSS] = modules.CmdProbe("ss", "-Htln")
-	p[pProcTCP] = modules.ContentProbe("/proc/net/tcp")
-	p[pProcTCP6] = modules.ContentProbe("/proc/net/tcp6")
+	// Only the listening rows (state 0A): a busy host lists every connection there, and the
+	// whole table would be shipped on every observation (the fallback when ss is missing).
+	p[pProcTCP] = modules.CmdProbe("awk", `$4 == "0A"`, "/proc/net/tcp")
+	p[pProcTCP6] = modules.CmdProbe("awk", `$4 == "0A"`, "/proc/net/tcp6")
 	return p
 }
 
@@ -98,7 +100,7 @@ func (f *Facts) ports(ss, tcp, tcp6 modules.ProbeResult) []int {
 	if ss.ExitCode == 0 {
 		return ParseSS(string(ss.Stdout))
 	}
-	return ParseProcNetTCP(string(tcp.Data) + string(tcp6.Data))
+	return ParseProcNetTCP(string(tcp.Stdout) + string(tcp6.Stdout))
 }
 
 func parseDocker(version, info modules.ProbeResult) Docker {

@@ -34,7 +34,7 @@ func TestFromResultsDocker(t *testing.T) {
 	r[pDocker] = modules.ProbeResult{Stdout: []byte("Docker version 26.1.5+dfsg1, build a72d7cd\n")}
 	r[pDockerInfo] = modules.ProbeResult{ExitCode: 1, Stderr: []byte("Cannot connect to the Docker daemon")}
 	r[pSS] = modules.ProbeResult{ExitCode: 127, Missing: true}
-	r[pProcTCP] = modules.ProbeResult{Data: []byte("x\n 0: 00000000:0016 00000000:0000 0A\n")}
+	r[pProcTCP] = modules.ProbeResult{Stdout: []byte(" 0: 00000000:0016 00000000:0000 0A\n")}
 	f := FromResults("h", r)
 	if want := (Docker{Installed: true, Version: "26.1.5+dfsg1"}); f.Docker != want {
 		t.Errorf("docker %+v, want %+v", f.Docker, want)
