@@ -153,15 +153,20 @@ func NewHolder(command string) Holder {
 const acquireScript = `set -u
 L=$1
 (umask 022 && mkdir -p -- "$(dirname -- "$L")") || exit 2
-if mkdir -m 0700 -- "$L" 2>/dev/null; then
-  IFS= read -r tok
-  if printf '%s\n' "$tok" > "$L/token" && cat > "$L/holder.json"; then echo acquired; exit 0; fi
-  rm -rf -- "$L"; exit 2
-fi
-[ -d "$L" ] || { echo "cannot create $L" >&2; exit 2; }
-echo busy
-cat -- "$L/holder.json" 2>/dev/null
-exit 0
+# A holder may release between a failed mkdir and the -d test: try again then.
+for try in 1 2 3; do
+  if mkdir -m 0700 -- "$L" 2>/dev/null; then
+    IFS= read -r tok
+    if printf '%s\n' "$tok" > "$L/token" && cat > "$L/holder.json"; then echo acquired; exit 0; fi
+    rm -rf -- "$L"; exit 2
+  fi
+  if [ -d "$L" ]; then
+    echo busy
+    cat -- "$L/holder.json" 2>/dev/null
+    exit 0
+  fi
+done
+echo "cannot create $L" >&2; exit 2
 `
 
 func tryAcquire(ctx context.Context, h modules.Host, dir string, me Holder) (*BusyError, error) {
