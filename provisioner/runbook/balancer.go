@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/berth-dev/berth/inventory"
 	"github.com/berth-dev/berth/modules"
@@ -124,7 +125,27 @@ func (r *Runner) balancerStep(ctx context.Context, st *inventory.Step, out io.Wr
 	return joinFailures(outcomes)
 }
 
+// reloadGrace is how long a "No such backend" answer is retried: right after a reload (an
+// earlier apply step switching the balancer) the old HAProxy process may still answer on the
+// admin socket, without the new backends.
+const reloadGrace = 10 * time.Second
+
 func (r *Runner) sendAdmin(ctx context.Context, h, cmd string) error {
+	deadline := time.Now().Add(reloadGrace)
+	for {
+		err := r.sendAdminOnce(ctx, h, cmd)
+		if err == nil || !strings.Contains(err.Error(), "No such backend") || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+func (r *Runner) sendAdminOnce(ctx context.Context, h, cmd string) error {
 	res, err := run(ctx, r.Hosts, h, modules.Command{Argv: []string{"sh", "-c", adminScript, "sh", balancer.AdminSocket},
 		Stdin: strings.NewReader(cmd + "\n")})
 	switch {
