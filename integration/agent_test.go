@@ -49,15 +49,7 @@ func agentStats(t *testing.T, stderr string) map[string]agentStat {
 
 func TestAgent(t *testing.T) {
 	bed := sharedBed(t, "mixed-docker:2+registry")
-	dir := t.TempDir()
-	if err := bed.WriteInventory(dir); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range []string{"stacks", "secrets", "stacks.hcl"} {
-		if out, err := exec.Command("cp", "-r", filepath.Join("..", "examples", "quickstart", p), dir).CombinedOutput(); err != nil {
-			t.Fatalf("copy %s: %v %s", p, err, out)
-		}
-	}
+	dir := quickstartInventory(t, bed)
 	// A third stack, so that every host runs docker, syslog and 3 stacks (hello has 2 replicas).
 	if out, err := exec.Command("cp", "-r", filepath.Join(dir, "stacks", "whoami"), filepath.Join(dir, "stacks", "whoami2")).CombinedOutput(); err != nil {
 		t.Fatalf("copy whoami: %v %s", err, out)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth-dev/berth/integration/testbed"
 )
 
 // The quickstart example through the real CLI on a mixed fleet (Debian 12 with compose v1,
@@ -21,15 +23,7 @@ const cliCanary = "canary-Zq81-cli-never-print"
 
 func TestQuickstartThroughTheCLI(t *testing.T) {
 	bed := startBed(t, "mixed-docker:2+registry")
-	dir := t.TempDir()
-	if err := bed.WriteInventory(dir); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range []string{"stacks", "secrets", "stacks.hcl"} {
-		if out, err := exec.Command("cp", "-r", filepath.Join("..", "examples", "quickstart", p), dir).CombinedOutput(); err != nil {
-			t.Fatalf("copy %s: %v %s", p, err, out)
-		}
-	}
+	dir := quickstartInventory(t, bed)
 	envFile := filepath.Join(dir, "secrets", "hello.env")
 	writeFile(t, envFile, "GREETING=hello from berth\nAPI_KEY="+cliCanary+"\n")
 	var outputs []string
@@ -160,4 +154,20 @@ func httpGet(t *testing.T, addr string, port int) string {
 		t.Fatalf("GET %s:%d: %v", addr, port, err)
 	}
 	return body
+}
+
+// quickstartInventory writes the bed's hosts and the quickstart example's stacks into a new
+// inventory directory.
+func quickstartInventory(t *testing.T, bed *testbed.Bed) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := bed.WriteInventory(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"stacks", "secrets", "stacks.hcl"} {
+		if out, err := exec.Command("cp", "-r", filepath.Join("..", "examples", "quickstart", p), dir).CombinedOutput(); err != nil {
+			t.Fatalf("copy %s: %v %s", p, err, out)
+		}
+	}
+	return dir
 }
