@@ -51,3 +51,12 @@ type FileWrite struct {
 	// MkdirParents creates missing parent directories (mode 0755, root-owned).
 	MkdirParents bool
 }
+
+// BatchWriter is a Host that can write several files in one round trip. The engine uses it
+// for a run of changes that are each one file write (see Writer), so K changed files cost
+// one request instead of K. Writes happen in order with WriteFile's guarantees each, and
+// stop at the first failure: done is how many files were written, and err (naming the
+// file) says why the next one was not.
+type BatchWriter interface {
+	WriteFiles(ctx context.Context, ws []FileWrite) (done int, err error)
+}

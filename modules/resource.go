@@ -27,6 +27,13 @@ type Dependent interface {
 	Notify(host string, changed []string) Change
 }
 
+// Writer is a resource whose changes are each exactly one atomic file write and nothing
+// else: no command before or after, no rollback. The engine may then send a run of such
+// changes of one host together through a BatchWriter; Apply must do exactly FileWrite(c).
+type Writer interface {
+	FileWrite(c Change) FileWrite
+}
+
 // Phased is a resource whose changes must wait for other hosts. The engine applies phase 0
 // on every host, then phase 1, then phase 2, so that a moved replica runs healthy on its new
 // host (phase 0) before the balancers point at it (phase 1) and before the old one stops

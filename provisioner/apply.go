@@ -178,11 +178,28 @@ func (e *Engine) applyPhase(ctx context.Context, hs *hostSession, phase int, r *
 		}
 		defer release()
 	}
-	for _, c := range todo {
+	for i := 0; i < len(todo); {
+		c := todo[i]
 		if why := hold(c, phase); why != "" {
 			r.Outcome, r.Failed, r.Error = OutcomeFailed, c.Address, why
 			e.Events.emit(Event{Type: EventHostFailed, Host: p.Host, Address: c.Address, Error: why})
 			return
+		}
+		if run := writeRun(todo[i:], byAddr, hold, phase); len(run) > 1 {
+			if bw, ok := hs.conn.(modules.BatchWriter); ok {
+				done, failed, err := e.applyWrites(ctx, bw, byAddr, run)
+				r.Applied += done
+				if done > 0 {
+					r.Outcome = OutcomeChanged
+				}
+				if err != nil {
+					r.Outcome, r.Failed, r.Error = OutcomeFailed, failed, err.Error()
+					e.Events.emit(Event{Type: EventHostFailed, Host: p.Host, Address: failed, Error: r.Error})
+					return
+				}
+				i += len(run)
+				continue
+			}
 		}
 		if err := e.applyChange(ctx, hs, byAddr[c.Address], c); err != nil {
 			r.Outcome, r.Failed, r.Error = OutcomeFailed, c.Address, err.Error()
@@ -191,7 +208,63 @@ func (e *Engine) applyPhase(ctx context.Context, hs *hostSession, phase int, r *
 		}
 		r.Applied++
 		r.Outcome = OutcomeChanged
+		i++
 	}
+}
+
+// writeRun is the longest prefix of changes that are each one file write (modules.Writer)
+// and not held: they can go to the host as one batch.
+func writeRun(cs []modules.Change, byAddr map[string]modules.Resource, hold func(modules.Change, int) string, phase int) []modules.Change {
+	n := 0
+	for _, c := range cs {
+		if _, ok := byAddr[c.Address].(modules.Writer); !ok || hold(c, phase) != "" {
+			break
+		}
+		n++
+	}
+	return cs[:n]
+}
+
+// applyWrites applies a run of file-write changes as one batch: one request through the
+// agent, one script over plain SSH. Every change of the run gets its start event (they are
+// all in flight), then a finish event each: done for those written, failed for the first
+// that was not, and failed "not written" for the rest, which the batch never reached. It
+// returns how many were written, and the address and error of the first that was not.
+func (e *Engine) applyWrites(ctx context.Context, bw modules.BatchWriter, byAddr map[string]modules.Resource, run []modules.Change) (int, string, error) {
+	switch {
+	case e.Stopping != nil && e.Stopping():
+		return 0, run[0].Address, errors.New("stopped by request before this change")
+	case ctx.Err() != nil:
+		return 0, run[0].Address, fmt.Errorf("stopped: %w", ctx.Err())
+	}
+	ws := make([]modules.FileWrite, len(run))
+	for i, c := range run {
+		ws[i] = byAddr[c.Address].(modules.Writer).FileWrite(c)
+		e.Events.emit(Event{Type: EventChangeStart, Host: c.Host, Address: c.Address, Action: c.Action.String(), Op: c.Op})
+	}
+	start := time.Now()
+	done, err := bw.WriteFiles(ctx, ws)
+	done = min(max(done, 0), len(run))
+	switch {
+	case err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
+		err = fmt.Errorf("interrupted: %w", err)
+	case err == nil && done < len(run):
+		err = fmt.Errorf("the host wrote %d of %d files and gave no error", done, len(run))
+	}
+	for i, c := range run {
+		ev := Event{Type: EventChangeDone, Host: c.Host, Address: c.Address, Action: c.Action.String(), Op: c.Op, Seconds: since(start)}
+		switch {
+		case i == done:
+			ev.Type, ev.Error = EventChangeFailed, err.Error()
+		case i > done:
+			ev.Type, ev.Error = EventChangeFailed, fmt.Sprintf("not written: %s failed first", run[done].Address)
+		}
+		e.Events.emit(ev)
+	}
+	if err != nil {
+		return done, run[done].Address, err
+	}
+	return done, "", nil
 }
 
 func (e *Engine) applyChange(ctx context.Context, hs *hostSession, res modules.Resource, c modules.Change) error {

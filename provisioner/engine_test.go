@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -334,5 +335,58 @@ func TestApplyOnABusyHostCarriesTheHint(t *testing.T) {
 	if got["a"].Outcome != OutcomeChanged || got["b"].Outcome != OutcomeFailed ||
 		!strings.Contains(got["b"].Error, "locked by alice@laptop") || got["b"].Hint != "if that run is gone, remove the stale lock: berth unlock b --id 9f2c" {
 		t.Fatalf("results: %+v", sum.Hosts)
+	}
+}
+
+// A run of file changes goes to the host as one batch; a write failing in it stops the
+// host there, the files before it are written and counted, those after it are not.
+func TestFileChangesGoAsOneBatchAndStopAtTheFailure(t *testing.T) {
+	f := newDebianHost("a")
+	var files []*inventory.File
+	for _, n := range []string{"a", "b", "c"} {
+		files = append(files, &inventory.File{Path: "/etc/berth-" + n, Content: []byte(n + "\n"), Mode: 0o644})
+	}
+	inv := &inventory.Inventory{Hosts: []*inventory.Host{{Name: "a", Files: files}}}
+	e := testEngine(inv, map[string]*debianHost{"a": f})
+	var mu sync.Mutex
+	var events []string
+	e.Events = func(ev Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		if strings.HasPrefix(ev.Type, "change.") {
+			events = append(events, ev.Type+" "+ev.Address+" "+ev.Error)
+		}
+	}
+	f.WriteErr = func(w modules.FileWrite) error {
+		if w.Path == "/etc/berth-b" {
+			return errors.New("no space left on device")
+		}
+		return nil
+	}
+	ctx := context.Background()
+	sum := e.Apply(ctx, e.Plan(ctx, []string{"a"}, false))
+	r := sum.Hosts[0]
+	if r.Outcome != OutcomeFailed || r.Applied != 1 || r.Failed != "file./etc/berth-b" || !strings.Contains(r.Error, "write /etc/berth-b on a: no space left") {
+		t.Fatalf("result %+v", r)
+	}
+	if _, ok := f.Files["/etc/berth-c"]; ok || f.Files["/etc/berth-a"] == nil {
+		t.Errorf("files after the failed batch: %v", f.Paths())
+	}
+	want := []string{
+		"change.started file./etc/berth-a ", "change.started file./etc/berth-b ", "change.started file./etc/berth-c ",
+		"change.finished file./etc/berth-a ",
+		"change.failed file./etc/berth-b write /etc/berth-b on a: no space left on device",
+		"change.failed file./etc/berth-c not written: file./etc/berth-b failed first",
+	}
+	if !slices.Equal(events, want) {
+		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(events, "\n"), strings.Join(want, "\n"))
+	}
+	f.WriteErr = nil
+	sum = e.Apply(ctx, e.Plan(ctx, []string{"a"}, false))
+	if r := sum.Hosts[0]; r.Outcome != OutcomeChanged || r.Applied != 2 {
+		t.Fatalf("second apply %+v", r)
+	}
+	if !slices.Equal(f.Batches, []int{3, 2}) {
+		t.Errorf("batches %v, want [3 2]", f.Batches)
 	}
 }

@@ -26,7 +26,10 @@ type Spec struct {
 // Resource manages one file.
 type Resource struct{ spec Spec }
 
-var _ modules.Resource = (*Resource)(nil)
+var (
+	_ modules.Resource = (*Resource)(nil)
+	_ modules.Writer   = (*Resource)(nil)
+)
 
 // New returns the resource for spec, with defaults filled in.
 func New(s Spec) *Resource {
@@ -68,16 +71,16 @@ func (r *Resource) Diff(obs []modules.ProbeResult) []modules.Change {
 	return []modules.Change{c}
 }
 
-// Apply implements modules.Resource: one atomic write with the final mode and owner.
+// Apply implements modules.Resource: one atomic write with the final mode and owner. The
+// host's error already names the file and the host ("write PATH on HOST: ...").
 func (r *Resource) Apply(ctx context.Context, h modules.Host, c modules.Change) error {
-	err := h.WriteFile(ctx, modules.FileWrite{
-		Path: r.spec.Path, Content: r.spec.Content, Mode: r.spec.Mode,
-		Owner: r.spec.Owner, Group: r.spec.Group, MkdirParents: true,
-	})
-	if err != nil {
-		return fmt.Errorf("write %s: %w", r.spec.Path, err)
-	}
-	return nil
+	return h.WriteFile(ctx, r.FileWrite(c))
+}
+
+// FileWrite implements modules.Writer: every change of a file is this one write.
+func (r *Resource) FileWrite(modules.Change) modules.FileWrite {
+	return modules.FileWrite{Path: r.spec.Path, Content: r.spec.Content, Mode: r.spec.Mode,
+		Owner: r.spec.Owner, Group: r.spec.Group, MkdirParents: true}
 }
 
 // Sum is the hex SHA-256 of b, as probes report it.

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"io/fs"
 	"sort"
@@ -44,8 +45,10 @@ type Fake struct {
 	Ran []string
 	// Stdins holds the stdin of each command in Ran (nil when none).
 	Stdins [][]byte
-	// Written lists every WriteFile, in order.
+	// Written lists every WriteFile, in order (a WriteFiles batch adds each of its files).
 	Written []modules.FileWrite
+	// Batches lists the number of files of every WriteFiles call, in order.
+	Batches []int
 	// Observed counts Observe calls (round trips).
 	Observed int
 	// WriteErr, when set, is asked before each WriteFile; an error fails the write and
@@ -53,7 +56,10 @@ type Fake struct {
 	WriteErr func(w modules.FileWrite) error
 }
 
-var _ modules.Host = (*Fake)(nil)
+var (
+	_ modules.Host        = (*Fake)(nil)
+	_ modules.BatchWriter = (*Fake)(nil)
+)
 
 // New returns an empty fake host named name.
 func New(name string) *Fake {
@@ -184,6 +190,20 @@ func (f *Fake) WriteFile(ctx context.Context, w modules.FileWrite) error {
 	f.Files[w.Path] = &File{Data: append([]byte(nil), w.Content...), Mode: w.Mode, Owner: owner, Group: group}
 	f.Written = append(f.Written, w)
 	return nil
+}
+
+// WriteFiles implements modules.BatchWriter: WriteFile for each, in order, stopping at
+// the first failure.
+func (f *Fake) WriteFiles(ctx context.Context, ws []modules.FileWrite) (int, error) {
+	f.mu.Lock()
+	f.Batches = append(f.Batches, len(ws))
+	f.mu.Unlock()
+	for i, w := range ws {
+		if err := f.WriteFile(ctx, w); err != nil {
+			return i, fmt.Errorf("write %s on %s: %w", w.Path, f.name, err)
+		}
+	}
+	return len(ws), nil
 }
 
 // Paths returns the fake's file paths, sorted.

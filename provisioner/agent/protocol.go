@@ -8,7 +8,7 @@ import (
 
 // Version is the protocol version; client and agent must agree exactly. Bump it on any
 // change of the messages' meaning.
-const Version = 1
+const Version = 2
 
 // MaxContent caps the bytes a content probe returns (same cap as the SSH transport).
 const MaxContent = 4 << 20
@@ -23,19 +23,21 @@ const (
 	OpObserve = "observe" // Probes -> Results
 	OpRun     = "run"     // Run -> Output events, then RunResult
 	OpWrite   = "write"   // Write -> empty answer
+	OpWrites  = "writes"  // Writes, in order until one fails -> Done
 	OpCancel  = "cancel"  // Target: ends that request (its final answer says "cancelled")
 	OpBye     = "bye"     // the agent answers, then exits
 )
 
 // Request is one line from berth to the agent.
 type Request struct {
-	ID      uint64  `json:"id"`
-	Op      string  `json:"op"`
-	Version int     `json:"version,omitempty"`
-	Probes  []Probe `json:"probes,omitempty"`
-	Run     *Run    `json:"run,omitempty"`
-	Write   *Write  `json:"write,omitempty"`
-	Target  uint64  `json:"target,omitempty"`
+	ID      uint64   `json:"id"`
+	Op      string   `json:"op"`
+	Version int      `json:"version,omitempty"`
+	Probes  []Probe  `json:"probes,omitempty"`
+	Run     *Run     `json:"run,omitempty"`
+	Write   *Write   `json:"write,omitempty"`
+	Writes  []*Write `json:"writes,omitempty"`
+	Target  uint64   `json:"target,omitempty"`
 }
 
 // Response is one line from the agent to berth. A response with Out set is an event of a
@@ -47,6 +49,9 @@ type Response struct {
 	Hello   *Hello        `json:"hello,omitempty"`
 	Results []ProbeResult `json:"results,omitempty"`
 	Run     *RunResult    `json:"run,omitempty"`
+	// Done is how many files of a writes request were written (all of them, or those
+	// before the one Error is about).
+	Done int `json:"done,omitempty"`
 	// PeakRSS is the agent's peak resident set in bytes, on final answers.
 	PeakRSS int64 `json:"peak_rss,omitempty"`
 }

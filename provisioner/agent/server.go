@@ -133,11 +133,18 @@ func (s *server) handle(ctx context.Context, req *Request) Response {
 			break
 		}
 		err = write(ctx, req.Write)
+	case OpWrites:
+		for _, w := range req.Writes {
+			if err = write(ctx, w); err != nil {
+				break
+			}
+			resp.Done++
+		}
 	default:
 		err = fmt.Errorf("unknown operation %q", req.Op)
 	}
 	if err != nil {
-		resp = Response{Error: err.Error()}
+		resp = Response{Error: err.Error(), Done: resp.Done}
 	}
 	return resp
 }

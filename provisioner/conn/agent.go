@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -178,24 +177,67 @@ func checkProbes(host string, probes []modules.Probe) error {
 
 // WriteFile implements modules.Host with the same guarantees through either path.
 func (s *SSH) WriteFile(ctx context.Context, w modules.FileWrite) error {
-	if !path.IsAbs(w.Path) || path.Clean(w.Path) != w.Path || w.Path == "/" {
-		return fmt.Errorf("write %s on %s: path must be absolute and clean", w.Path, s.name)
+	_, err := s.WriteFiles(ctx, []modules.FileWrite{w})
+	return err
+}
+
+// maxWritesBytes bounds the content of one writes request (base64 in one JSON line, under
+// agent.MaxLine); a bigger batch goes as several requests.
+const maxWritesBytes = 32 << 20
+
+// WriteFiles implements modules.BatchWriter: one agent request per maxWritesBytes of
+// content (written in order on the host, stopping at the first failure), or the runner's
+// batched script over plain SSH.
+func (s *SSH) WriteFiles(ctx context.Context, ws []modules.FileWrite) (int, error) {
+	valid, bad := validWrites(s.name, ws)
+	done := 0
+	for len(valid) > 0 {
+		n, size := 0, 0
+		for n < len(valid) && (n == 0 || size+len(valid[n].Content) <= maxWritesBytes) {
+			size += len(valid[n].Content)
+			n++
+		}
+		got, err := s.writeBatch(ctx, valid[:n])
+		done += got
+		if err != nil {
+			return done, err
+		}
+		valid = valid[n:]
 	}
-	sum := sha256.Sum256(w.Content)
-	req := &agent.Request{Op: agent.OpWrite, Write: &agent.Write{Path: w.Path, Content: w.Content,
-		SHA256: hex.EncodeToString(sum[:]), Mode: uint32(w.Mode.Perm()), Owner: w.Owner, Group: w.Group,
-		MkdirParents: w.MkdirParents}}
+	return done, bad
+}
+
+func (s *SSH) writeBatch(ctx context.Context, ws []modules.FileWrite) (int, error) {
+	wire := make([]*agent.Write, len(ws))
+	for i, w := range ws {
+		sum := sha256.Sum256(w.Content)
+		wire[i] = &agent.Write{Path: w.Path, Content: w.Content, SHA256: hex.EncodeToString(sum[:]),
+			Mode: uint32(w.Mode.Perm()), Owner: w.Owner, Group: w.Group, MkdirParents: w.MkdirParents}
+	}
+	req := &agent.Request{Op: agent.OpWrite, Write: wire[0]}
+	if len(ws) > 1 {
+		req = &agent.Request{Op: agent.OpWrites, Writes: wire}
+	}
 	r, ok, err := s.agentDo(ctx, req, nil)
 	if !ok {
-		return s.runner.WriteFile(ctx, w)
+		return s.runner.WriteFiles(ctx, ws)
 	}
-	if err == nil && r.Error != "" {
-		err = errors.New(strings.TrimPrefix(r.Error, "write "+w.Path+": "))
+	done := r.Done
+	if req.Op == agent.OpWrite && err == nil && r.Error == "" {
+		done = 1
+	}
+	done = min(max(done, 0), len(ws))
+	switch {
+	case err == nil && r.Error != "":
+		p := ws[min(done, len(ws)-1)].Path
+		err = errors.New(strings.TrimPrefix(r.Error, "write "+p+": "))
+	case err == nil && done < len(ws):
+		err = fmt.Errorf("agent wrote %d of %d files and gave no error", done, len(ws))
 	}
 	if err != nil {
-		return fmt.Errorf("write %s on %s: %w", w.Path, s.name, err)
+		return done, fmt.Errorf("write %s on %s: %w", ws[min(done, len(ws)-1)].Path, s.name, err)
 	}
-	return nil
+	return done, nil
 }
 
 // Run implements modules.Host. Commands that opt out of become while the agent runs as
