@@ -90,6 +90,11 @@ mkdir -p "$state/var-lib-berth" "$state/run-berth"
 exec unshare -m sh -c 'mount --bind "$1/var-lib-berth" /var/lib/berth && mount --bind "$1/run-berth" /run/berth && exec "${SHELL:-/bin/sh}" -c "${SSH_ORIGINAL_COMMAND:-exec sh}"' sh "$state"
 `
 
+// sshdConfig is one daemon's configuration. SetEnv SHLVL=1 keeps bash from reading the
+// machine's ~/.bashrc for every session (bash does so for commands run by sshd only at shell
+// level 1): on the machine of the first runs it ran `pyenv init`, about 100 ms of CPU per
+// session and a lock that 1000 concurrent sessions waited on for 60 s, which measured the
+// machine's root account, not the tools.
 func (f Fleet) sshdConfig(keys Keys, first, last int) string {
 	dir := filepath.Join(f.Dir, "ssh")
 	var b strings.Builder
@@ -108,6 +113,7 @@ UseDNS no
 PrintMotd no
 MaxStartups 2000:100:4000
 MaxSessions 1000
+SetEnv SHLVL=1
 LogLevel ERROR
 Subsystem sftp /usr/lib/openssh/sftp-server
 ForceCommand %s/session-wrapper
