@@ -390,3 +390,43 @@ func TestFileChangesGoAsOneBatchAndStopAtTheFailure(t *testing.T) {
 		t.Errorf("batches %v, want [3 2]", f.Batches)
 	}
 }
+
+// Docker's probes cost a Docker CLI start each on the host: a host with no docker block, in
+// an inventory without stacks, is observed without them, unless it still runs a stack berth
+// deployed earlier, whose removal needs its compose command (one more round trip).
+func TestDockerFactsOnlyWhereTheyCanMatter(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		leftover bool
+		trips    int
+	}{{"no stack anywhere", false, 2}, {"a stack left from an earlier inventory", true, 3}} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newDebianHost("a")
+			var dockerCalls int
+			f.Handle("docker", func(argv []string, _ []byte) modules.Result {
+				dockerCalls++
+				if argv[1] == "compose" {
+					return modules.Result{Stdout: []byte("2.26.1\n")}
+				}
+				return modules.Result{Stdout: []byte("Docker version 26.1.5, build x\n")}
+			})
+			if tc.leftover {
+				f.Reply("find /var/lib/berth/stacks", "/var/lib/berth/stacks/web/manifest.json\n", 0)
+			}
+			inv := &inventory.Inventory{Hosts: []*inventory.Host{{Name: "a",
+				Files: []*inventory.File{{Path: "/etc/motd", Content: []byte("hi\n"), Mode: 0o644}}}}}
+			e := testEngine(inv, map[string]*debianHost{"a": f})
+			s := e.Plan(context.Background(), []string{"a"}, true)
+			if f.Observed != tc.trips {
+				t.Errorf("%d round trips, want %d", f.Observed, tc.trips)
+			}
+			hs := s.hosts["a"]
+			if got := hs.facts.Docker.Probed; got != tc.leftover || (dockerCalls > 0) != tc.leftover {
+				t.Errorf("docker probed %v (%d docker commands), want %v", got, dockerCalls, tc.leftover)
+			}
+			if tc.leftover && hs.facts.Compose.Variant != "v2" {
+				t.Errorf("compose facts for the removal: %+v", hs.facts.Compose)
+			}
+		})
+	}
+}

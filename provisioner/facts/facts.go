@@ -41,6 +41,8 @@ type Mount struct {
 
 // Docker is the Docker engine as found on the host.
 type Docker struct {
+	// Probed is false when the Docker probes were left out (see Probes): nothing is known.
+	Probed    bool   `json:"probed"`
 	Installed bool   `json:"installed"`
 	Version   string `json:"version,omitempty"` // client version
 	Running   bool   `json:"running"`           // the daemon answered

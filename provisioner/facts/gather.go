@@ -18,18 +18,26 @@ const (
 	pInitComm
 	pDf
 	pDfInodes
-	pDocker
+	pListen
+	pDocker // the Docker probes come last: Probes(false) leaves them out
 	pDockerInfo
 	pComposeV2
 	pComposeV1
-	pSS
-	pProcTCP
-	pProcTCP6
 	nProbes
 )
 
-// Probes is the single batch Gather observes.
-func Probes() []modules.Probe {
+// listenPorts prints each TCP port something listens on (state 0A), once, in hex. Only the
+// ports are needed: shipping the rows (or `ss -Htln`) cost ~150 bytes per listening socket
+// on every observation, 150 KB per host on the benchmark's loopback fleet where every host
+// sees the 1000 sockets of all the others; a HAProxy host with many frontends pays the same.
+// /proc/net/tcp6 is missing when IPv6 is off: awk then exits 2 after printing tcp's ports.
+const listenPorts = `$4 == "0A" { split($2, a, ":"); if (!(a[2] in seen)) { seen[a[2]] = 1; print a[2] } }`
+
+// Probes is the single batch Gather observes. Without docker it leaves out the four
+// Docker and compose commands: each starts the Docker CLI (~13 ms of CPU on the host, and
+// `docker info` asks the daemon), wasted on hosts that run no stack and have no docker
+// block; the engine asks for them only where they can matter (see DockerProbes).
+func Probes(docker bool) []modules.Probe {
 	p := make([]modules.Probe, nProbes)
 	p[pOSRelease] = modules.ContentProbe("/etc/os-release")
 	p[pUname] = modules.CmdProbe("uname", "-m")
@@ -39,21 +47,27 @@ func Probes() []modules.Probe {
 	p[pInitComm] = modules.ContentProbe("/proc/1/comm")
 	p[pDf] = modules.CmdProbe("df", "-kP")
 	p[pDfInodes] = modules.CmdProbe("df", "-iP")
-	p[pDocker] = modules.CmdProbe("docker", "--version")
-	p[pDockerInfo] = modules.CmdProbe("docker", "info", "--format", "{{.ServerVersion}}")
-	p[pComposeV2] = modules.CmdProbe("docker", "compose", "version", "--short")
-	p[pComposeV1] = modules.CmdProbe("docker-compose", "version", "--short")
-	p[pSS] = modules.CmdProbe("ss", "-Htln")
-	// Only the listening rows (state 0A): a busy host lists every connection there, and the
-	// whole table would be shipped on every observation (the fallback when ss is missing).
-	p[pProcTCP] = modules.CmdProbe("awk", `$4 == "0A"`, "/proc/net/tcp")
-	p[pProcTCP6] = modules.CmdProbe("awk", `$4 == "0A"`, "/proc/net/tcp6")
+	p[pListen] = modules.CmdProbe("awk", listenPorts, "/proc/net/tcp", "/proc/net/tcp6")
+	copy(p[pDocker:], DockerProbes())
+	if !docker {
+		return p[:pDocker]
+	}
 	return p
+}
+
+// DockerProbes observes the Docker engine and compose, for Facts.SetDocker.
+func DockerProbes() []modules.Probe {
+	return []modules.Probe{
+		modules.CmdProbe("docker", "--version"),
+		modules.CmdProbe("docker", "info", "--format", "{{.ServerVersion}}"),
+		modules.CmdProbe("docker", "compose", "version", "--short"),
+		modules.CmdProbe("docker-compose", "version", "--short"),
+	}
 }
 
 // Gather observes a host in one round trip and parses what it saw.
 func Gather(ctx context.Context, h modules.Host) (*Facts, error) {
-	res, err := h.Observe(ctx, Probes())
+	res, err := h.Observe(ctx, Probes(true))
 	if err != nil {
 		return nil, fmt.Errorf("gather facts: %w", err)
 	}
@@ -63,7 +77,8 @@ func Gather(ctx context.Context, h modules.Host) (*Facts, error) {
 	return FromResults(h.Name(), res), nil
 }
 
-// FromResults builds Facts from the results of Probes, in order. Pure.
+// FromResults builds Facts from the results of Probes, in order, with or without the Docker
+// probes (Docker.Probed says which). Pure.
 func FromResults(host string, r []modules.ProbeResult) *Facts {
 	f := &Facts{Host: host}
 	f.OS = ParseOSRelease(string(r[pOSRelease].Data))
@@ -81,9 +96,20 @@ func FromResults(host string, r []modules.ProbeResult) *Facts {
 	if f.Mounts, err = ParseDf(string(r[pDf].Stdout), string(r[pDfInodes].Stdout)); err != nil {
 		f.warn(err.Error())
 	}
-	f.Docker, f.Compose = parseDocker(r[pDocker], r[pDockerInfo]), parseCompose(r[pComposeV2], r[pComposeV1])
-	f.Ports = f.ports(r[pSS], r[pProcTCP], r[pProcTCP6])
+	if r[pListen].Missing {
+		f.warn("listening ports unknown: awk not found")
+	}
+	f.Ports = ParseListenPorts(string(r[pListen].Stdout))
+	if len(r) == nProbes {
+		f.SetDocker(r[pDocker:])
+	}
 	return f
+}
+
+// SetDocker fills Docker and Compose from the results of DockerProbes.
+func (f *Facts) SetDocker(r []modules.ProbeResult) {
+	f.Docker, f.Compose = parseDocker(r[0], r[1]), parseCompose(r[2], r[3])
+	f.Docker.Probed = true
 }
 
 func (f *Facts) warn(s string) { f.Warnings = append(f.Warnings, s) }
@@ -94,13 +120,6 @@ func (f *Facts) cmd(r modules.ProbeResult, what string) string {
 		return ""
 	}
 	return strings.TrimSpace(string(r.Stdout))
-}
-
-func (f *Facts) ports(ss, tcp, tcp6 modules.ProbeResult) []int {
-	if ss.ExitCode == 0 {
-		return ParseSS(string(ss.Stdout))
-	}
-	return ParseProcNetTCP(string(tcp.Stdout) + string(tcp6.Stdout))
 }
 
 func parseDocker(version, info modules.ProbeResult) Docker {

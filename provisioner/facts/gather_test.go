@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/berth-dev/berth/modules"
@@ -33,14 +34,13 @@ func TestFromResultsDocker(t *testing.T) {
 	r := make([]modules.ProbeResult, nProbes)
 	r[pDocker] = modules.ProbeResult{Stdout: []byte("Docker version 26.1.5+dfsg1, build a72d7cd\n")}
 	r[pDockerInfo] = modules.ProbeResult{ExitCode: 1, Stderr: []byte("Cannot connect to the Docker daemon")}
-	r[pSS] = modules.ProbeResult{ExitCode: 127, Missing: true}
-	r[pProcTCP] = modules.ProbeResult{Stdout: []byte(" 0: 00000000:0016 00000000:0000 0A\n")}
+	r[pListen] = modules.ProbeResult{Stdout: []byte("0016\n"), ExitCode: 2, Stderr: []byte("awk: cannot open /proc/net/tcp6")}
 	f := FromResults("h", r)
-	if want := (Docker{Installed: true, Version: "26.1.5+dfsg1"}); f.Docker != want {
+	if want := (Docker{Probed: true, Installed: true, Version: "26.1.5+dfsg1"}); f.Docker != want {
 		t.Errorf("docker %+v, want %+v", f.Docker, want)
 	}
 	if !reflect.DeepEqual(f.Ports, []int{22}) {
-		t.Errorf("ports from /proc/net/tcp fallback: %v", f.Ports)
+		t.Errorf("ports with IPv6 off: %v", f.Ports)
 	}
 }
 
@@ -59,5 +59,27 @@ func TestGatherLocalIsOneRoundTrip(t *testing.T) {
 	}
 	if runtime.GOARCH == "amd64" && f.DebArch() != "amd64" {
 		t.Errorf("DebArch %q on amd64", f.DebArch())
+	}
+}
+
+func TestFactsWithoutDockerProbesSayNothingOfDocker(t *testing.T) {
+	probes := Probes(false)
+	for _, p := range probes {
+		if len(p.Argv) > 0 && strings.HasPrefix(p.Argv[0], "docker") {
+			t.Errorf("probe %q asked for without docker", p.Argv)
+		}
+	}
+	if len(Probes(true)) != len(probes)+len(DockerProbes()) {
+		t.Fatalf("Probes(true) has %d probes, want %d", len(Probes(true)), len(probes)+len(DockerProbes()))
+	}
+	r := make([]modules.ProbeResult, len(probes))
+	r[pListen] = modules.ProbeResult{Stdout: []byte("0016\n")}
+	f := FromResults("h", r)
+	if f.Docker != (Docker{}) || f.Compose != (Compose{}) || !reflect.DeepEqual(f.Ports, []int{22}) {
+		t.Errorf("facts without docker probes: %+v %+v %v", f.Docker, f.Compose, f.Ports)
+	}
+	f.SetDocker([]modules.ProbeResult{{Stdout: []byte("Docker version 26.1.5+dfsg1, build a72d7cd\n")}, {Stdout: []byte("26.1.5\n")}, {Stdout: []byte("2.26.1\n")}, {ExitCode: 127}})
+	if !f.Docker.Probed || !f.Docker.Running || f.Compose != (Compose{Variant: "v2", Version: "2.26.1"}) {
+		t.Errorf("after SetDocker: %+v %+v", f.Docker, f.Compose)
 	}
 }

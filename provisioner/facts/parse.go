@@ -130,33 +130,11 @@ func ParseDockerVersion(s string) string {
 	return strings.TrimSpace(s)
 }
 
-// ParseSS reads `ss -Htln`: the local address is the fourth field, its port after the last colon.
-func ParseSS(s string) []int {
+// ParseListenPorts reads the listenPorts probe: one hex port per line.
+func ParseListenPorts(s string) []int {
 	set := map[int]bool{}
 	for _, line := range strings.Split(s, "\n") {
-		f := strings.Fields(line)
-		if len(f) < 4 {
-			continue
-		}
-		addr := f[3]
-		if p, err := strconv.Atoi(addr[strings.LastIndex(addr, ":")+1:]); err == nil {
-			set[p] = true
-		}
-	}
-	return sortedPorts(set)
-}
-
-// ParseProcNetTCP reads /proc/net/tcp and tcp6 (the fallback without ss): rows in state 0A
-// (LISTEN), local port in hex after the colon.
-func ParseProcNetTCP(s string) []int {
-	set := map[int]bool{}
-	for _, line := range strings.Split(s, "\n") {
-		f := strings.Fields(line)
-		if len(f) < 4 || f[3] != "0A" {
-			continue
-		}
-		_, hex, ok := strings.Cut(f[1], ":")
-		if p, err := strconv.ParseInt(hex, 16, 32); ok && err == nil {
+		if p, err := strconv.ParseUint(strings.TrimSpace(line), 16, 16); err == nil {
 			set[int(p)] = true
 		}
 	}

@@ -1,6 +1,9 @@
 package facts
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"testing"
 )
@@ -62,24 +65,31 @@ tmpfs           100251      1  100250    1% /run/user/1000
 	}
 }
 
-func TestParseSS(t *testing.T) {
-	in := `LISTEN 0      4096         0.0.0.0:22        0.0.0.0:*
-LISTEN 0      511        127.0.0.1:8080      0.0.0.0:*
-LISTEN 0      4096            [::]:22           [::]:*
-LISTEN 0      4096               *:2375            *:*
-`
-	if got, want := ParseSS(in), []int{22, 2375, 8080}; !reflect.DeepEqual(got, want) {
+func TestParseListenPorts(t *testing.T) {
+	in := "0016\n1F90\n0050\n0016\nawk: cannot open /proc/net/tcp6\n\n"
+	if got, want := ParseListenPorts(in), []int{22, 80, 8080}; !reflect.DeepEqual(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }
 
-func TestParseProcNetTCP(t *testing.T) {
-	in := `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+// The probe's awk program against a real /proc/net/tcp layout, run by this machine's awk.
+func TestListenPortsProgram(t *testing.T) {
+	awk, err := exec.LookPath("awk")
+	if err != nil {
+		t.Skip("no awk here")
+	}
+	f := filepath.Join(t.TempDir(), "tcp")
+	os.WriteFile(f, []byte(`  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1
    1: 0100007F:1F90 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0        0 2
+   2: 0200007F:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 3
    0: 00000000000000000000000000000000:0050 00000000000000000000000000000000:0000 0A 0 0 0 0 0
-`
-	if got, want := ParseProcNetTCP(in), []int{22, 80}; !reflect.DeepEqual(got, want) {
+`), 0o644)
+	out, _ := exec.Command(awk, listenPorts, f, filepath.Join(t.TempDir(), "missing-tcp6")).Output()
+	if string(out) != "0016\n0050\n" {
+		t.Errorf("awk printed %q, want each listening port once", out)
+	}
+	if got, want := ParseListenPorts(string(out)), []int{22, 80}; !reflect.DeepEqual(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }
