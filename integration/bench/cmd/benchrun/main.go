@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -23,6 +24,7 @@ type options struct {
 	timeout, budget time.Duration
 	deadline        time.Time // after it, nothing new starts
 	n1000, verify   bool
+	hold            int // >0: start a fleet of this many hosts and wait, for profiling by hand
 	out             string
 	bins            bins
 	sshd            string
@@ -56,6 +58,7 @@ func parseOptions(args []string) (options, error) {
 	fs.BoolVar(&o.bins.facts, "facts", true, "also run Ansible with fact gathering (check, smallest K)")
 	fs.BoolVar(&o.n1000, "n1000", false, "also drift N=1000, K=10 (berth and reference)")
 	fs.StringVar(&o.out, "out", "", "also write the table (markdown) to this file")
+	fs.IntVar(&o.hold, "hold", 0, "start a fleet of this many hosts (first -k files each), print how to run berth against it, and wait for Ctrl-C")
 	fs.StringVar(&o.bins.berth, "berth", "berth", "berth binary")
 	fs.StringVar(&o.bins.ref, "ref", "benchref", "reference program binary")
 	fs.StringVar(&o.sshd, "sshd", "/usr/sbin/sshd", "sshd binary")
@@ -97,6 +100,9 @@ func run(o options) error {
 	if o.n1000 {
 		maxN = max(maxN, 1000)
 	}
+	if o.hold > 0 {
+		maxN = o.hold
+	}
 	all := bench.Fleet{Dir: o.dir, Port: o.port, N: maxN}
 	keys, err := all.MakeKeys()
 	if err != nil {
@@ -107,6 +113,9 @@ func run(o options) error {
 		return err
 	}
 	defer sshd.Stop()
+	if o.hold > 0 {
+		return hold(o, bench.Fleet{Dir: o.dir, Port: o.port, N: o.hold, K: o.ks[0]}, keys)
+	}
 	tb := &table{}
 	start := time.Now()
 	for _, k := range o.ks {
@@ -122,6 +131,20 @@ func run(o options) error {
 		}
 	}
 	return tb.write(os.Stdout, o, time.Since(start))
+}
+
+// hold prepares a fleet, says how to reach it, and keeps its sshd daemons up until
+// interrupted: a way to profile one tool by hand on the same fleet the table measures.
+func hold(o options, f bench.Fleet, keys bench.Keys) error {
+	if _, err := prepare(o, f, keys, false); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "bench: %d hosts up, %d files each; for example:\n  %s drift %s -p %d --stats\n  ANSIBLE_CONFIG=%s ansible-playbook %s --check\nCtrl-C stops them.\n",
+		f.N, f.K, o.bins.berth, f.BerthDir(), f.N, filepath.Join(f.AnsibleDir(), "ansible.cfg"), filepath.Join(f.AnsibleDir(), bench.PlaybookFiles))
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	<-sig
+	return nil
 }
 
 func raiseNoFile() {
