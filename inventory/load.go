@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -42,9 +43,36 @@ func Load(dir string, opts Options) (*Inventory, hcl.Diagnostics) {
 	l.inv = &Inventory{Dir: abs, Files: l.parser.Files()}
 	l.load()
 	l.suggestRefs()
-	l.inv.Files = l.parser.Files()
+	l.inv.Files = sourcesOnly(l.parser.Files())
 	sortDiags(l.diags)
 	return l.inv, uniqDiags(l.diags)
+}
+
+// sourcesOnly keeps each file's bytes and lets the syntax trees go: they are ten times the
+// source (25 MB for a 1000-host inventory) and held for the whole run only in case a
+// diagnostic is printed. WithSyntax brings them back for that.
+func sourcesOnly(files map[string]*hcl.File) map[string]*hcl.File {
+	out := make(map[string]*hcl.File, len(files))
+	for name, f := range files {
+		out[name] = &hcl.File{Bytes: f.Bytes}
+	}
+	return out
+}
+
+// WithSyntax returns Inventory.Files with each file's syntax tree parsed again, for a
+// diagnostic writer: it shows the source line from the bytes and the enclosing block
+// ("in host \"web-1\"") from the tree.
+func WithSyntax(files map[string]*hcl.File) map[string]*hcl.File {
+	out := make(map[string]*hcl.File, len(files))
+	for name, f := range files {
+		if f.Body == nil && f.Bytes != nil {
+			if parsed, _ := hclsyntax.ParseConfig(f.Bytes, name, hcl.InitialPos); parsed != nil {
+				f = parsed
+			}
+		}
+		out[name] = f
+	}
+	return out
 }
 
 // load runs the phases in order; a phase that found errors stops the later ones only when

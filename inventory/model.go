@@ -13,8 +13,8 @@ import (
 type Inventory struct {
 	// Dir is the inventory directory, absolute.
 	Dir string
-	// Files keeps the parsed sources alive so that any later diagnostic (from the scheduler,
-	// a plan, a runbook) can still be printed with its source snippet.
+	// Files keeps the sources so that any later diagnostic (from the scheduler, a plan, a
+	// runbook) can still be printed with its snippet: bytes only; WithSyntax re-parses them.
 	Files map[string]*hcl.File
 	// Hash is the SHA-256 (hex) of every input that shapes a plan: the .hcl files, stack
 	// directories, env files and variable values. A saved plan records it to detect staleness.

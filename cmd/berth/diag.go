@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/berth-dev/berth/inventory"
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -22,6 +23,9 @@ func printDiags(e *env, files map[string]*hcl.File, diags hcl.Diagnostics, forma
 }
 
 func writeDiags(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics, format string) {
+	if len(diags) > 0 && format != formatCompact {
+		files = inventory.WithSyntax(files)
+	}
 	switch format {
 	case formatCompact:
 		for _, d := range diags {
