@@ -210,6 +210,27 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// ReadFrom makes io.Copy (which x/crypto/ssh runs for the session's stderr) use a small
+// buffer: its default is 32 KiB per session, 32 MB for 1000 hosts, for a stream that is
+// normally empty.
+func (t *tailBuffer) ReadFrom(r io.Reader) (int64, error) {
+	buf := make([]byte, 512)
+	var n int64
+	for {
+		m, err := r.Read(buf)
+		if m > 0 {
+			t.Write(buf[:m])
+			n += int64(m)
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
 func (t *tailBuffer) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()

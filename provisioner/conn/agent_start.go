@@ -88,7 +88,7 @@ func (a *agentShell) launch(ctx context.Context, args []string, first *agent.Req
 		sess.Close()
 		return nil, nil, "", fmt.Errorf("start agent on %s: %w", s.name, err)
 	}
-	c.stdin, c.out = stdin, bufio.NewReaderSize(stdout, 8<<10) // per host: small; readResponse joins longer lines
+	c.stdin, c.out = stdin, bufio.NewReaderSize(stdout, 4<<10) // per host: small; readResponse joins longer lines
 	hello := &agent.Request{ID: c.next.Add(1), Op: agent.OpHello, Version: agent.Version}
 	p := c.register(first, out)
 	if err := c.write(true, hello, first); err != nil {
