@@ -31,9 +31,13 @@ func (f Fleet) WriteBerth(keys Keys) error {
 	return testbed.WriteFileAtomic(filepath.Join(dir, "known_hosts"), kh, 0o644)
 }
 
+// berthHCL is the berth inventory of the fleet. connect_timeout is raised from berth's 15 s:
+// the fleet's sshd daemons share this machine's CPUs, so at N=1000 a handshake can wait
+// 20-40 s for a CPU, which separate machines would not; the reference program and Ansible
+// wait as long as it takes.
 func (f Fleet) berthHCL(keys Keys) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "defaults {\n  become = false\n  ssh {\n    user        = \"root\"\n    port        = %d\n    identity    = %q\n    known_hosts = \"known_hosts\"\n  }\n}\n\n", f.Port, keys.Identity)
+	fmt.Fprintf(&b, "defaults {\n  become = false\n  ssh {\n    user            = \"root\"\n    port            = %d\n    identity        = %q\n    known_hosts     = \"known_hosts\"\n    connect_timeout = \"5m\"\n  }\n}\n\n", f.Port, keys.Identity)
 	fmt.Fprintf(&b, "locals {\n  pad = %q\n}\n\n", Pad)
 	for i := 1; i <= f.N; i++ {
 		fmt.Fprintf(&b, "host %q {\n  address = %q\n}\n", HostName(i), Addr(i))
