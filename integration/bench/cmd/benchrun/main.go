@@ -108,24 +108,32 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	sshd, err := all.StartSSHD(keys, o.sshd)
-	if err != nil {
-		return err
+	// Each cell gets daemons for its own N only: every "host" shares one kernel, so with
+	// the largest fleet's daemons up, each host's facts at N=1 would list 1000 sockets.
+	serve := func(n int, fn func() error) error {
+		sshd, err := bench.Fleet{Dir: o.dir, Port: o.port, N: n}.StartSSHD(keys, o.sshd)
+		if err != nil {
+			return err
+		}
+		defer sshd.Stop()
+		return fn()
 	}
-	defer sshd.Stop()
 	if o.hold > 0 {
-		return hold(o, bench.Fleet{Dir: o.dir, Port: o.port, N: o.hold, K: o.ks[0]}, keys)
+		return serve(o.hold, func() error { return hold(o, bench.Fleet{Dir: o.dir, Port: o.port, N: o.hold, K: o.ks[0]}, keys) })
 	}
 	tb := &table{}
 	start := time.Now()
 	for _, k := range o.ks {
 		for _, n := range o.ns {
-			if err := runCell(o, tb, bench.Fleet{Dir: o.dir, Port: o.port, N: n, K: k}, keys, k == o.ks[0], n == o.ns[0]); err != nil {
+			err := serve(n, func() error {
+				return runCell(o, tb, bench.Fleet{Dir: o.dir, Port: o.port, N: n, K: k}, keys, k == o.ks[0], n == o.ns[0])
+			})
+			if err != nil {
 				return err
 			}
 		}
 		if o.n1000 && k == o.ks[0] { // before larger K, which may not fit the deadline
-			if err := runN1000(o, tb, keys); err != nil {
+			if err := serve(1000, func() error { return runN1000(o, tb, keys) }); err != nil {
 				return err
 			}
 		}
