@@ -153,19 +153,17 @@ func (e *Engine) firstLook(ctx context.Context, hs *hostSession, readOnly bool) 
 	}
 	hs.conn = c
 	e.Events.emit(Event{Type: EventConnected, Host: name, Seconds: since(hs.start)})
-	docker := e.needsDocker(hs.inv)
-	f, holder, deployed, err := firstLook(ctx, c, readOnly, docker)
+	scope := e.factsScope(hs.inv)
+	f, holder, deployed, err := firstLook(ctx, c, readOnly, scope)
 	if err != nil {
 		return err
 	}
-	if !docker && len(deployed) > 0 {
+	if scope < facts.ScopeDocker && len(deployed) > 0 {
 		// Stacks berth deployed earlier, that the inventory no longer has anywhere: their
 		// removal needs the host's compose command. A rare third round trip.
-		res, err := c.Observe(ctx, facts.DockerProbes())
-		if err != nil {
-			return fmt.Errorf("gather docker facts: %w", err)
+		if f, err = facts.Gather(ctx, c); err != nil {
+			return err
 		}
-		f.SetDocker(res)
 	}
 	hs.deployed = deployed
 	if holder != nil {
@@ -175,11 +173,18 @@ func (e *Engine) firstLook(ctx context.Context, hs *hostSession, readOnly bool) 
 	return nil
 }
 
-// needsDocker says whether a host's Docker facts can matter to this run: it has a docker
-// block, or the inventory has stacks, or the lock file places a stack somewhere (one being
-// removed). Otherwise firstLook leaves out the Docker probes.
-func (e *Engine) needsDocker(h *inventory.Host) bool {
-	return h.Docker != nil || len(e.Inventory.Stacks) > 0 || len(e.Current.Stacks) > 0
+// factsScope is how much of a host's facts this run can use: the Docker layer reads the
+// OS and architecture, placement the capacity and ports, stacks the compose command. A
+// host with only files, directories, packages and services in an inventory without stacks
+// or balancers needs none, and its first look is the lock and deployed-stack probes alone.
+func (e *Engine) factsScope(h *inventory.Host) facts.Scope {
+	switch {
+	case h.Docker != nil || len(e.Inventory.Stacks) > 0 || len(e.Current.Stacks) > 0:
+		return facts.ScopeDocker
+	case len(e.Inventory.Balancers) > 0:
+		return facts.ScopeBase
+	}
+	return facts.ScopeNone
 }
 
 // observe builds a host's resources and diffs them against one batch of observations.
@@ -201,8 +206,8 @@ func (e *Engine) observe(ctx context.Context, hs *hostSession, a schedule.Assign
 // (their manifests), and for read-only runs whether an apply holds its lock. Resources are
 // built from the facts and the fleet's placement, so this cannot merge with the resources'
 // own batch: two round trips per host in all.
-func firstLook(ctx context.Context, h modules.Host, readOnly, docker bool) (*facts.Facts, *hostlock.Holder, []string, error) {
-	probes := append(facts.Probes(docker), stack.DeployedProbe())
+func firstLook(ctx context.Context, h modules.Host, readOnly bool, scope facts.Scope) (*facts.Facts, *hostlock.Holder, []string, error) {
+	probes := append(facts.Probes(scope), stack.DeployedProbe())
 	n := len(probes)
 	if readOnly {
 		probes = append(probes, hostlock.StatusProbes("")...)

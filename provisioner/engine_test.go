@@ -391,41 +391,57 @@ func TestFileChangesGoAsOneBatchAndStopAtTheFailure(t *testing.T) {
 	}
 }
 
-// Docker's probes cost a Docker CLI start each on the host: a host with no docker block, in
-// an inventory without stacks, is observed without them, unless it still runs a stack berth
-// deployed earlier, whose removal needs its compose command (one more round trip).
-func TestDockerFactsOnlyWhereTheyCanMatter(t *testing.T) {
+// A run observes only the facts its plan can use: a host with only files, in an inventory
+// without stacks, gets no facts probes at all, unless it still runs a stack berth deployed
+// earlier, whose removal needs its compose command (then one more round trip for all of
+// them); a host with a docker block gets them all.
+func TestFactsOnlyWhereTheyCanMatter(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		leftover bool
+		docker   bool
 		trips    int
-	}{{"no stack anywhere", false, 2}, {"a stack left from an earlier inventory", true, 3}} {
+		scope    facts.Scope
+	}{
+		{"files only", false, false, 2, facts.ScopeNone},
+		{"a stack left from an earlier inventory", true, false, 3, facts.ScopeDocker},
+		{"a docker block", false, true, 2, facts.ScopeDocker},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newDebianHost("a")
-			var dockerCalls int
+			var probed []string
 			f.Handle("docker", func(argv []string, _ []byte) modules.Result {
-				dockerCalls++
+				probed = append(probed, strings.Join(argv, " "))
 				if argv[1] == "compose" {
 					return modules.Result{Stdout: []byte("2.26.1\n")}
 				}
 				return modules.Result{Stdout: []byte("Docker version 26.1.5, build x\n")}
 			})
+			f.Handle("df", func(argv []string, _ []byte) modules.Result {
+				probed = append(probed, strings.Join(argv, " "))
+				return modules.Result{}
+			})
 			if tc.leftover {
 				f.Reply("find /var/lib/berth/stacks", "/var/lib/berth/stacks/web/manifest.json\n", 0)
 			}
-			inv := &inventory.Inventory{Hosts: []*inventory.Host{{Name: "a",
-				Files: []*inventory.File{{Path: "/etc/motd", Content: []byte("hi\n"), Mode: 0o644}}}}}
-			e := testEngine(inv, map[string]*debianHost{"a": f})
+			h := &inventory.Host{Name: "a", Files: []*inventory.File{{Path: "/etc/motd", Content: []byte("hi\n"), Mode: 0o644}}}
+			if tc.docker {
+				h.Docker = &inventory.Docker{Source: "distro"}
+			}
+			e := testEngine(&inventory.Inventory{Hosts: []*inventory.Host{h}}, map[string]*debianHost{"a": f})
 			s := e.Plan(context.Background(), []string{"a"}, true)
 			if f.Observed != tc.trips {
 				t.Errorf("%d round trips, want %d", f.Observed, tc.trips)
 			}
 			hs := s.hosts["a"]
-			if got := hs.facts.Docker.Probed; got != tc.leftover || (dockerCalls > 0) != tc.leftover {
-				t.Errorf("docker probed %v (%d docker commands), want %v", got, dockerCalls, tc.leftover)
+			if hs.facts.Scope != tc.scope || (len(probed) > 0) != (tc.scope != facts.ScopeNone) {
+				t.Errorf("facts scope %v, probes run %q; want scope %v", hs.facts.Scope, probed, tc.scope)
 			}
 			if tc.leftover && hs.facts.Compose.Variant != "v2" {
 				t.Errorf("compose facts for the removal: %+v", hs.facts.Compose)
+			}
+			if hp := s.Plan.Host("a"); hp.Error != "" || hp.Changes[0].Address != "file./etc/motd" {
+				t.Errorf("plan %+v", hp)
 			}
 		})
 	}

@@ -13,6 +13,8 @@ type Facts struct {
 	Compose  Compose  `json:"compose"`
 	Ports    []int    `json:"listening_tcp_ports"` // sorted, unique
 	Warnings []string `json:"warnings,omitempty"`  // probes that failed, facts left empty
+	// Scope is how much was observed (see Probes); facts beyond it are empty, not absent.
+	Scope Scope `json:"-"`
 }
 
 // OS is from /etc/os-release.
@@ -41,8 +43,6 @@ type Mount struct {
 
 // Docker is the Docker engine as found on the host.
 type Docker struct {
-	// Probed is false when the Docker probes were left out (see Probes): nothing is known.
-	Probed    bool   `json:"probed"`
 	Installed bool   `json:"installed"`
 	Version   string `json:"version,omitempty"` // client version
 	Running   bool   `json:"running"`           // the daemon answered

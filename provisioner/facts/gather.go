@@ -19,7 +19,7 @@ const (
 	pDf
 	pDfInodes
 	pListen
-	pDocker // the Docker probes come last: Probes(false) leaves them out
+	pDocker // the Docker probes come last: ScopeBase leaves them out
 	pDockerInfo
 	pComposeV2
 	pComposeV1
@@ -33,11 +33,27 @@ const (
 // /proc/net/tcp6 is missing when IPv6 is off: awk then exits 2 after printing tcp's ports.
 const listenPorts = `$4 == "0A" { split($2, a, ":"); if (!(a[2] in seen)) { seen[a[2]] = 1; print a[2] } }`
 
-// Probes is the single batch Gather observes. Without docker it leaves out the four
-// Docker and compose commands: each starts the Docker CLI (~13 ms of CPU on the host, and
-// `docker info` asks the daemon), wasted on hosts that run no stack and have no docker
-// block; the engine asks for them only where they can matter (see DockerProbes).
-func Probes(docker bool) []modules.Probe {
+// Scope is how much of a host's facts a run needs. Observing only that keeps a run's cost
+// on the host to what its plan uses, as Ansible's gather_facts: false does.
+type Scope int
+
+const (
+	// ScopeNone: nothing the plan builds reads facts (files, directories, packages and
+	// services, in an inventory without stacks or balancers).
+	ScopeNone Scope = iota
+	// ScopeBase: OS, CPUs, memory, mounts, listening ports (placement, the Docker layer).
+	ScopeBase
+	// ScopeDocker: Base and the Docker engine and compose command (stacks). Each of its four
+	// probes starts the Docker CLI: ~13 ms of CPU on the host, and `docker info` asks the
+	// daemon.
+	ScopeDocker
+)
+
+// Probes is the single batch Gather observes for a scope; FromResults reads its results.
+func Probes(s Scope) []modules.Probe {
+	if s == ScopeNone {
+		return nil
+	}
 	p := make([]modules.Probe, nProbes)
 	p[pOSRelease] = modules.ContentProbe("/etc/os-release")
 	p[pUname] = modules.CmdProbe("uname", "-m")
@@ -48,26 +64,19 @@ func Probes(docker bool) []modules.Probe {
 	p[pDf] = modules.CmdProbe("df", "-kP")
 	p[pDfInodes] = modules.CmdProbe("df", "-iP")
 	p[pListen] = modules.CmdProbe("awk", listenPorts, "/proc/net/tcp", "/proc/net/tcp6")
-	copy(p[pDocker:], DockerProbes())
-	if !docker {
+	p[pDocker] = modules.CmdProbe("docker", "--version")
+	p[pDockerInfo] = modules.CmdProbe("docker", "info", "--format", "{{.ServerVersion}}")
+	p[pComposeV2] = modules.CmdProbe("docker", "compose", "version", "--short")
+	p[pComposeV1] = modules.CmdProbe("docker-compose", "version", "--short")
+	if s == ScopeBase {
 		return p[:pDocker]
 	}
 	return p
 }
 
-// DockerProbes observes the Docker engine and compose, for Facts.SetDocker.
-func DockerProbes() []modules.Probe {
-	return []modules.Probe{
-		modules.CmdProbe("docker", "--version"),
-		modules.CmdProbe("docker", "info", "--format", "{{.ServerVersion}}"),
-		modules.CmdProbe("docker", "compose", "version", "--short"),
-		modules.CmdProbe("docker-compose", "version", "--short"),
-	}
-}
-
 // Gather observes a host in one round trip and parses what it saw.
 func Gather(ctx context.Context, h modules.Host) (*Facts, error) {
-	res, err := h.Observe(ctx, Probes(true))
+	res, err := h.Observe(ctx, Probes(ScopeDocker))
 	if err != nil {
 		return nil, fmt.Errorf("gather facts: %w", err)
 	}
@@ -77,10 +86,14 @@ func Gather(ctx context.Context, h modules.Host) (*Facts, error) {
 	return FromResults(h.Name(), res), nil
 }
 
-// FromResults builds Facts from the results of Probes, in order, with or without the Docker
-// probes (Docker.Probed says which). Pure.
+// FromResults builds Facts from the results of Probes, in order, for any scope (Scope
+// says which; facts outside it are left empty). Pure.
 func FromResults(host string, r []modules.ProbeResult) *Facts {
 	f := &Facts{Host: host}
+	if len(r) < pDocker {
+		return f
+	}
+	f.Scope = ScopeBase
 	f.OS = ParseOSRelease(string(r[pOSRelease].Data))
 	if f.OS.ID == "" {
 		f.warn("no /etc/os-release")
@@ -101,15 +114,10 @@ func FromResults(host string, r []modules.ProbeResult) *Facts {
 	}
 	f.Ports = ParseListenPorts(string(r[pListen].Stdout))
 	if len(r) == nProbes {
-		f.SetDocker(r[pDocker:])
+		f.Scope = ScopeDocker
+		f.Docker, f.Compose = parseDocker(r[pDocker], r[pDockerInfo]), parseCompose(r[pComposeV2], r[pComposeV1])
 	}
 	return f
-}
-
-// SetDocker fills Docker and Compose from the results of DockerProbes.
-func (f *Facts) SetDocker(r []modules.ProbeResult) {
-	f.Docker, f.Compose = parseDocker(r[0], r[1]), parseCompose(r[2], r[3])
-	f.Docker.Probed = true
 }
 
 func (f *Facts) warn(s string) { f.Warnings = append(f.Warnings, s) }

@@ -36,7 +36,7 @@ func TestFromResultsDocker(t *testing.T) {
 	r[pDockerInfo] = modules.ProbeResult{ExitCode: 1, Stderr: []byte("Cannot connect to the Docker daemon")}
 	r[pListen] = modules.ProbeResult{Stdout: []byte("0016\n"), ExitCode: 2, Stderr: []byte("awk: cannot open /proc/net/tcp6")}
 	f := FromResults("h", r)
-	if want := (Docker{Probed: true, Installed: true, Version: "26.1.5+dfsg1"}); f.Docker != want {
+	if want := (Docker{Installed: true, Version: "26.1.5+dfsg1"}); f.Docker != want {
 		t.Errorf("docker %+v, want %+v", f.Docker, want)
 	}
 	if !reflect.DeepEqual(f.Ports, []int{22}) {
@@ -62,24 +62,26 @@ func TestGatherLocalIsOneRoundTrip(t *testing.T) {
 	}
 }
 
-func TestFactsWithoutDockerProbesSayNothingOfDocker(t *testing.T) {
-	probes := Probes(false)
-	for _, p := range probes {
+func TestScopesObserveOnlyWhatTheyNeed(t *testing.T) {
+	if p := Probes(ScopeNone); len(p) != 0 {
+		t.Errorf("ScopeNone asks for %d probes", len(p))
+	}
+	base := Probes(ScopeBase)
+	for _, p := range base {
 		if len(p.Argv) > 0 && strings.HasPrefix(p.Argv[0], "docker") {
-			t.Errorf("probe %q asked for without docker", p.Argv)
+			t.Errorf("probe %q asked for in ScopeBase", p.Argv)
 		}
 	}
-	if len(Probes(true)) != len(probes)+len(DockerProbes()) {
-		t.Fatalf("Probes(true) has %d probes, want %d", len(Probes(true)), len(probes)+len(DockerProbes()))
+	if n := len(Probes(ScopeDocker)); n != len(base)+4 {
+		t.Fatalf("ScopeDocker has %d probes, want %d", n, len(base)+4)
 	}
-	r := make([]modules.ProbeResult, len(probes))
+	if f := FromResults("h", nil); f.Scope != ScopeNone || f.Host != "h" || f.OS != (OS{}) {
+		t.Errorf("facts of no probes: %+v", f)
+	}
+	r := make([]modules.ProbeResult, len(base))
 	r[pListen] = modules.ProbeResult{Stdout: []byte("0016\n")}
 	f := FromResults("h", r)
-	if f.Docker != (Docker{}) || f.Compose != (Compose{}) || !reflect.DeepEqual(f.Ports, []int{22}) {
-		t.Errorf("facts without docker probes: %+v %+v %v", f.Docker, f.Compose, f.Ports)
-	}
-	f.SetDocker([]modules.ProbeResult{{Stdout: []byte("Docker version 26.1.5+dfsg1, build a72d7cd\n")}, {Stdout: []byte("26.1.5\n")}, {Stdout: []byte("2.26.1\n")}, {ExitCode: 127}})
-	if !f.Docker.Probed || !f.Docker.Running || f.Compose != (Compose{Variant: "v2", Version: "2.26.1"}) {
-		t.Errorf("after SetDocker: %+v %+v", f.Docker, f.Compose)
+	if f.Scope != ScopeBase || f.Docker != (Docker{}) || f.Compose != (Compose{}) || !reflect.DeepEqual(f.Ports, []int{22}) {
+		t.Errorf("base facts: %+v", f)
 	}
 }
