@@ -25,11 +25,16 @@ done
 echo "@@berth-agent missing $m"
 `
 
+// agentKeep is one more than the agent versions kept in a cache directory (tail -n +N).
+const agentKeep = "4"
+
 // agentInstallScript runs as `sh -c SCRIPT sh SHA256 SIZE` with the binary on stdin. It
 // receives it into a temp file in the first usable cache directory, checks size and
 // SHA-256, and checks that it runs there (` + "`berth agent --check`" + `); where it cannot
 // run (noexec), it copies it to the next directory and tries again. The checked binary is
-// renamed into SHA256/berth, so the start script only ever finds verified binaries. It
+// renamed into SHA256/berth, so the start script only ever finds verified binaries. Then
+// it removes all but the agentKeep most recently installed versions of that directory (a
+// version removed while it runs keeps running; a berth that wants it again uploads it). It
 // prints "@@berth-agent installed PATH", "@@berth-agent noexec" or "@@berth-agent error WHY".
 const agentInstallScript = `umask 077
 h=$1 size=$2 t=
@@ -49,7 +54,11 @@ trap '[ -z "$t" ] || rm -f -- "$t"' EXIT
   chmod 700 -- "$t"
   if [ "$("$t" agent --check 2>/dev/null)" = berth-agent-ok ]; then
     mkdir -p -- "$d/$h" && mv -f -- "$t" "$d/$h/berth" || { echo "@@berth-agent error rename"; exit 0; }
-    t=; echo "@@berth-agent installed $d/$h/berth"; exit 0
+    t=; echo "@@berth-agent installed $d/$h/berth"
+    ls -1td -- "$d"/*/ 2>/dev/null | tail -n +` + agentKeep + ` | while IFS= read -r o; do
+      case $o in "$d/$h/") ;; *) rm -rf -- "$o";; esac
+    done
+    exit 0
   fi
 done
 echo "@@berth-agent noexec"

@@ -9,10 +9,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/berth-dev/berth/modules"
 )
@@ -282,5 +284,44 @@ func TestAgentBigStdinUsesAPlainSession(t *testing.T) {
 	}
 	if lines := f.srv.Lines(); len(lines) != 1 || !strings.HasPrefix(lines[0], pidPrefix) {
 		t.Errorf("sessions %q, want one plain session", lines)
+	}
+}
+
+// Installing a new version keeps the three most recently installed ones in the cache
+// directory (this one and the two before it) and removes the older ones.
+func TestAgentInstallRemovesOldVersions(t *testing.T) {
+	f := agentSetup(t)
+	cache := filepath.Join(f.home, ".cache", "berth", "agent")
+	var old []string
+	for i, name := range []string{"0001", "0002", "0003", "0004"} { // 0004 installed last
+		dir := filepath.Join(cache, strings.Repeat(name, 16))
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, "berth"), []byte("old"), 0o700)
+		when := time.Now().Add(time.Duration(i-10) * time.Hour)
+		os.Chtimes(dir, when, when)
+		old = append(old, dir)
+	}
+	os.Chmod(cache, 0o700)
+	s := f.dial(t, berthBinary(t))
+	if _, err := s.Observe(context.Background(), []modules.Probe{modules.CmdProbe("true")}); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.AgentStatus(); !st.Installed {
+		t.Fatalf("status %+v, want a fresh install", st)
+	}
+	entries, _ := os.ReadDir(cache)
+	var got []string
+	for _, e := range entries {
+		if e.IsDir() {
+			got = append(got, e.Name())
+		}
+	}
+	sum, _, _ := hashBinary(berthBinary(t))
+	want := []string{filepath.Base(old[2]), filepath.Base(old[3]), sum}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("cache holds %q, want %q (this version and the two installed before it)", got, want)
 	}
 }
