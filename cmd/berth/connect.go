@@ -39,16 +39,22 @@ func newResolver(e *env, inv *inventory.Inventory) (*conn.Resolver, error) {
 // connection serves through the berth agent, started on first use (docs/agent.md), and
 // falls back to plain SSH commands with a warning when the agent cannot run.
 func dialHost(ctx context.Context, r *conn.Resolver, h *inventory.Host) (*conn.SSH, error) {
+	c, err := dialPlain(ctx, r, h)
+	if err == nil {
+		useAgent(c, h)
+	}
+	return c, err
+}
+
+// dialPlain connects without the agent, for commands that run one command per host
+// (exec, unlock): the agent's start (a script and a Go process on the host, ~15 ms of its
+// CPU) would cost more than the one plain session it replaces.
+func dialPlain(ctx context.Context, r *conn.Resolver, h *inventory.Host) (*conn.SSH, error) {
 	cfg, err := r.Resolve(h)
 	if err != nil {
 		return nil, err
 	}
-	c, err := conn.Dial(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	useAgent(c, h)
-	return c, nil
+	return conn.Dial(ctx, cfg)
 }
 
 // hostError prints a host's error with its hint, if it has one ("error: ...", "hint: ...").

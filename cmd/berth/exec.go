@@ -56,7 +56,7 @@ func runExec(e *env, args []string) int {
 	defer cancel()
 	out := &execOutput{e: e, json: f.json}
 	outcomes := provisioner.EachHost(ctx, names, cf.parallel, func(ctx context.Context, name string) error {
-		c, err := dialHost(ctx, r, inv.Host(name))
+		c, err := dialPlain(ctx, r, inv.Host(name))
 		if err != nil {
 			return err
 		}

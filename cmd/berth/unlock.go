@@ -49,7 +49,7 @@ func runUnlock(e *env, args []string) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	c, err := dialHost(ctx, r, h)
+	c, err := dialPlain(ctx, r, h)
 	if err != nil {
 		hostError(e, h.Name, err)
 		return exitError
