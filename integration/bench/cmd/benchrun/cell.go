@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 
 // runCell runs every scenario of one (N, K), tools interleaved run by run.
 func runCell(o options, tb *table, f bench.Fleet, keys bench.Keys, smallestK, smallestN bool) error {
-	logs, err := prepare(o, f, keys, true)
+	logs, err := prepare(o, f, keys, o.tools == nil || o.tools.MatchString("ansible"))
 	if err != nil {
 		return fmt.Errorf("prepare N=%d K=%d: %w", f.N, f.K, err)
 	}
@@ -34,6 +35,9 @@ func runCell(o options, tb *table, f bench.Fleet, keys bench.Keys, smallestK, sm
 }
 
 func runScenario(o options, tb *table, f bench.Fleet, sc scenario, logs string, runs int) error {
+	if o.tools != nil {
+		sc.tools = slices.DeleteFunc(slices.Clone(sc.tools), func(t tool) bool { return !o.tools.MatchString(t.name) })
+	}
 	samples := map[string][]bench.Sample{}
 	notes, spent := map[string]string{}, map[string]time.Duration{}
 	for _, t := range sc.tools {

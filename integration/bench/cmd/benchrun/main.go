@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"regexp"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -24,7 +25,8 @@ type options struct {
 	timeout, budget time.Duration
 	deadline        time.Time // after it, nothing new starts
 	n1000, verify   bool
-	hold            int // >0: start a fleet of this many hosts and wait, for profiling by hand
+	hold            int            // >0: start a fleet of this many hosts and wait, for profiling by hand
+	tools           *regexp.Regexp // nil: every tool
 	out             string
 	bins            bins
 	sshd            string
@@ -62,8 +64,17 @@ func parseOptions(args []string) (options, error) {
 	fs.StringVar(&o.bins.berth, "berth", "berth", "berth binary")
 	fs.StringVar(&o.bins.ref, "ref", "benchref", "reference program binary")
 	fs.StringVar(&o.sshd, "sshd", "/usr/sbin/sshd", "sshd binary")
+	tools := fs.String("tools", "", "only the tools whose name matches this regexp (e.g. 'ref|berth' to re-measure berth without Ansible); also skips the -verify step unless it matches ansible")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	if *tools != "" {
+		re, err := regexp.Compile(*tools)
+		if err != nil {
+			return o, fmt.Errorf("bad -tools: %w", err)
+		}
+		o.tools = re
+		o.verify = o.verify && re.MatchString("ansible")
 	}
 	if *quick {
 		*ns, *ks, o.runs = "1,10", "10", 3
