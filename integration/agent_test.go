@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -101,6 +102,50 @@ func TestAgent(t *testing.T) {
 		facts.wantCode(t, 0)
 		if n := strings.Count(facts.Stderr, ", agent (peak RSS"); n != len(bed.Hosts) {
 			t.Errorf("facts: %d hosts through the agent, want %d:\n%s", n, len(bed.Hosts), facts.Stderr)
+		}
+	})
+
+	t.Run("five changed files cost the round trips of one, through the agent and over plain SSH", func(t *testing.T) {
+		files := filepath.Join(dir, "batch.hcl")
+		defer os.Remove(files)
+		hosts := filepath.Join(dir, "hosts.hcl")
+		orig, err := os.ReadFile(hosts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer writeFile(t, hosts, string(orig))
+		// apply writes the five files with these contents and returns each host's round trips.
+		apply := func(contents ...string) map[string]agentStat {
+			var b strings.Builder
+			for i, c := range contents {
+				fmt.Fprintf(&b, "file \"/etc/berth-batch/f%d\" {\n  hosts = \"*\"\n  content = \"%s on ${host.name}\\n\"\n  mode = \"0640\"\n}\n", i, c)
+			}
+			writeFile(t, files, b.String())
+			res := runBerth(t, 5*time.Minute, "apply", dir, "--yes", "--stats", "--no-color")
+			res.wantCode(t, 0)
+			for _, h := range bed.Hosts {
+				want := ""
+				for _, c := range contents {
+					want += "640 " + c + " on " + h.Name + "\n"
+				}
+				if got := hostOut(t, h, "sh", "-c", "for f in /etc/berth-batch/f*; do printf '%s ' $(stat -c %a $f); cat $f; done"); got+"\n" != want {
+					t.Errorf("%s: files hold\n%s\nwant\n%s", h.Name, got, want)
+				}
+			}
+			return agentStats(t, res.Stderr)
+		}
+		for _, transport := range []string{"agent", "ssh"} {
+			if transport == "ssh" {
+				writeFile(t, hosts, strings.Replace(string(orig), "  ssh {\n", "  ssh {\n    transport = \"ssh\"\n", 1))
+			}
+			apply(transport+"0", transport+"0", transport+"0", transport+"0", transport+"0")
+			one := apply(transport+"1", transport+"0", transport+"0", transport+"0", transport+"0")
+			five := apply(transport+"2", transport+"2", transport+"2", transport+"2", transport+"2")
+			for _, h := range bed.Hosts {
+				if five[h.Name].trips != one[h.Name].trips || one[h.Name].trips == 0 {
+					t.Errorf("%s over %s: 5 changed files took %d round trips, 1 took %d; want the same", h.Name, transport, five[h.Name].trips, one[h.Name].trips)
+				}
+			}
 		}
 	})
 
