@@ -189,22 +189,18 @@ const maxWritesBytes = 32 << 20
 // content (written in order on the host, stopping at the first failure), or the runner's
 // batched script over plain SSH.
 func (s *SSH) WriteFiles(ctx context.Context, ws []modules.FileWrite) (int, error) {
-	valid, bad := validWrites(s.name, ws)
-	done := 0
-	for len(valid) > 0 {
-		n, size := 0, 0
-		for n < len(valid) && (n == 0 || size+len(valid[n].Content) <= maxWritesBytes) {
-			size += len(valid[n].Content)
-			n++
-		}
-		got, err := s.writeBatch(ctx, valid[:n])
-		done += got
-		if err != nil {
-			return done, err
-		}
-		valid = valid[n:]
+	return writeInBatches(s.name, ws, requestFiles, func(batch []modules.FileWrite) (int, error) { return s.writeBatch(ctx, batch) })
+}
+
+// requestFiles is how many of ws fit in one writes request: at least one, then as many as
+// keep the content within maxWritesBytes.
+func requestFiles(ws []modules.FileWrite) int {
+	n, size := 1, len(ws[0].Content)
+	for n < len(ws) && size+len(ws[n].Content) <= maxWritesBytes {
+		size += len(ws[n].Content)
+		n++
 	}
-	return done, bad
+	return n
 }
 
 func (s *SSH) writeBatch(ctx context.Context, ws []modules.FileWrite) (int, error) {

@@ -67,16 +67,24 @@ func (r *runner) WriteFile(ctx context.Context, w modules.FileWrite) error {
 
 // WriteFiles implements modules.BatchWriter: one SSH session per maxScriptFiles files.
 func (r *runner) WriteFiles(ctx context.Context, ws []modules.FileWrite) (int, error) {
-	valid, bad := validWrites(r.name, ws)
+	return writeInBatches(r.name, ws, func(rest []modules.FileWrite) int { return min(len(rest), maxScriptFiles) },
+		func(batch []modules.FileWrite) (int, error) { return r.writeBatch(ctx, batch) })
+}
+
+// writeInBatches refuses bad paths (writing the files before the first), then writes the
+// rest in order, batch(rest) files at a time, through write. done counts the files written
+// before the first failure, which err names. Both transports batch through it.
+func writeInBatches(host string, ws []modules.FileWrite, batch func(rest []modules.FileWrite) int, write func([]modules.FileWrite) (int, error)) (int, error) {
+	valid, bad := validWrites(host, ws)
 	done := 0
 	for len(valid) > 0 {
-		batch := valid[:min(len(valid), maxScriptFiles)]
-		n, err := r.writeBatch(ctx, batch)
-		done += n
+		n := batch(valid)
+		got, err := write(valid[:n])
+		done += got
 		if err != nil {
 			return done, err
 		}
-		valid = valid[len(batch):]
+		valid = valid[n:]
 	}
 	return done, bad
 }
