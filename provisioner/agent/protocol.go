@@ -22,7 +22,6 @@ const (
 	OpHello   = "hello"   // Version -> Hello
 	OpObserve = "observe" // Probes -> Results
 	OpRun     = "run"     // Run -> Output events, then RunResult
-	OpWrite   = "write"   // Write -> empty answer
 	OpWrites  = "writes"  // Writes, in order until one fails -> Done
 	OpCancel  = "cancel"  // Target: ends that request (its final answer says "cancelled")
 	OpBye     = "bye"     // the agent answers, then exits
@@ -35,7 +34,6 @@ type Request struct {
 	Version int      `json:"version,omitempty"`
 	Probes  []Probe  `json:"probes,omitempty"`
 	Run     *Run     `json:"run,omitempty"`
-	Write   *Write   `json:"write,omitempty"`
 	Writes  []*Write `json:"writes,omitempty"`
 	Target  uint64   `json:"target,omitempty"`
 }

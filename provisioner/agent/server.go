@@ -127,12 +127,6 @@ func (s *server) handle(ctx context.Context, req *Request) Response {
 			break
 		}
 		resp.Run, err = run(ctx, req.Run, func(o Output) { s.send(Response{ID: req.ID, Out: &o}) })
-	case OpWrite:
-		if req.Write == nil {
-			err = errors.New("write: nothing to write")
-			break
-		}
-		err = write(ctx, req.Write)
 	case OpWrites:
 		for _, w := range req.Writes {
 			if err = write(ctx, w); err != nil {

@@ -152,7 +152,7 @@ func TestWriteAtomicModeOwnerAndParents(t *testing.T) {
 	os.Remove(filepath.Join(dir, "sub"))
 	w := writeReq(dst, "v1\n", 0o640)
 	w.MkdirParents, w.Group = true, "0"
-	if resp := s.call(Request{Op: OpWrite, Write: w}); resp.Error != "" {
+	if resp := s.call(Request{Op: OpWrites, Writes: []*Write{w}}); resp.Error != "" {
 		t.Fatal(resp.Error)
 	}
 	st, err := os.Stat(dst)
@@ -184,14 +184,14 @@ func TestWriteRefusesBadInputAndKeepsOldFile(t *testing.T) {
 		"unclean path":  writeReq(dir+"/../x", "x", 0o600),
 		"unknown owner": {Path: dst, SHA256: writeReq(dst, "", 0).SHA256, Owner: "berth-no-such-user"},
 	} {
-		if resp := s.call(Request{Op: OpWrite, Write: w}); resp.Error == "" {
+		if resp := s.call(Request{Op: OpWrites, Writes: []*Write{w}}); resp.Error == "" {
 			t.Errorf("%s: write accepted", name)
 		}
 	}
 	if b, _ := os.ReadFile(dst); string(b) != "old" {
 		t.Errorf("old file damaged: %q", b)
 	}
-	if resp := s.call(Request{Op: OpWrite, Write: writeReq(dst, "new", 0)}); resp.Error != "" {
+	if resp := s.call(Request{Op: OpWrites, Writes: []*Write{writeReq(dst, "new", 0)}}); resp.Error != "" {
 		t.Fatal(resp.Error)
 	}
 	if st, _ := os.Stat(dst); st.Mode().Perm() != 0o600 {
@@ -207,7 +207,7 @@ func TestHostilePathsAreTakenLiterally(t *testing.T) {
 	dir := t.TempDir()
 	for _, name := range []string{"a b", "it's", "$(touch pwned)", "*", "-n", "x\ny"} {
 		dst := filepath.Join(dir, name)
-		if resp := s.call(Request{Op: OpWrite, Write: writeReq(dst, name, 0o644)}); resp.Error != "" {
+		if resp := s.call(Request{Op: OpWrites, Writes: []*Write{writeReq(dst, name, 0o644)}}); resp.Error != "" {
 			t.Fatalf("%q: %s", name, resp.Error)
 		}
 		resp := s.call(Request{Op: OpObserve, Probes: []Probe{{Path: dst, Content: true}}})

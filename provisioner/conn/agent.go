@@ -210,28 +210,20 @@ func (s *SSH) writeBatch(ctx context.Context, ws []modules.FileWrite) (int, erro
 		wire[i] = &agent.Write{Path: w.Path, Content: w.Content, SHA256: hex.EncodeToString(sum[:]),
 			Mode: uint32(w.Mode.Perm()), Owner: w.Owner, Group: w.Group, MkdirParents: w.MkdirParents}
 	}
-	req := &agent.Request{Op: agent.OpWrite, Write: wire[0]}
-	if len(ws) > 1 {
-		req = &agent.Request{Op: agent.OpWrites, Writes: wire}
-	}
-	r, ok, err := s.agentDo(ctx, req, nil)
+	r, ok, err := s.agentDo(ctx, &agent.Request{Op: agent.OpWrites, Writes: wire}, nil)
 	if !ok {
 		return s.runner.WriteFiles(ctx, ws)
 	}
-	done := r.Done
-	if req.Op == agent.OpWrite && err == nil && r.Error == "" {
-		done = 1
-	}
-	done = min(max(done, 0), len(ws))
+	done := min(max(r.Done, 0), len(ws))
+	at := ws[min(done, len(ws)-1)].Path // the file the batch stopped at
 	switch {
 	case err == nil && r.Error != "":
-		p := ws[min(done, len(ws)-1)].Path
-		err = errors.New(strings.TrimPrefix(r.Error, "write "+p+": "))
+		err = errors.New(strings.TrimPrefix(r.Error, "write "+at+": "))
 	case err == nil && done < len(ws):
 		err = fmt.Errorf("agent wrote %d of %d files and gave no error", done, len(ws))
 	}
 	if err != nil {
-		return done, fmt.Errorf("write %s on %s: %w", ws[min(done, len(ws)-1)].Path, s.name, err)
+		return done, fmt.Errorf("write %s on %s: %w", at, s.name, err)
 	}
 	return done, nil
 }
