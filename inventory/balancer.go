@@ -22,7 +22,11 @@ func (l *loader) balancers() {
 		c := l.content(b, balancerSchema)
 		a := l.attrsIn(c, l.ctx)
 		bl.Hosts, _ = l.selectHosts(a, "hosts")
-		a.str("image", &bl.Image)
+		if a.has("image") {
+			// Parsed and never used until now: refusing it says so instead of letting a user
+			// believe they pinned a HAProxy version.
+			a.fail("image", "Unsupported balancer image", "berth runs HAProxy from the hosts' haproxy package (its version is the distribution's), not from a container image; remove image, or pin the package with a package block.")
+		}
 		for _, fb := range c.Blocks {
 			l.frontend(fb, bl)
 		}

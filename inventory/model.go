@@ -177,9 +177,11 @@ type Stack struct {
 	Images   string // "pull" (default) or "ship"
 	// ForceRecreate recreates containers on every apply, not only when the stack changed.
 	ForceRecreate bool
-	Root          string // parent directory on the host; default Defaults.StackRoot
-	Resources     Resources
-	DeclRange     hcl.Range
+	// PruneImages removes dangling images on the host after a successful deploy.
+	PruneImages bool
+	Root        string // parent directory on the host; default Defaults.StackRoot
+	Resources   Resources
+	DeclRange   hcl.Range
 }
 
 // Place constrains where replicas of a stack may run.
@@ -215,7 +217,6 @@ type Resources struct {
 // Balancer is an HAProxy instance on the selected hosts, its backends derived from placements.
 type Balancer struct {
 	Name      string
-	Image     string // HAProxy image; "" lets the balancer module pick its default
 	Hosts     []string
 	Frontends []Frontend
 	DeclRange hcl.Range

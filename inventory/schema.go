@@ -79,7 +79,7 @@ var serviceSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 var stackSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "compose", Required: true}, {Name: "env_file"}, {Name: "replicas"}, {Name: "images"},
-		{Name: "force_recreate"}, {Name: "root"}, {Name: "profiles"},
+		{Name: "force_recreate"}, {Name: "prune_images"}, {Name: "root"}, {Name: "profiles"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "place"}, {Type: "port", LabelNames: []string{"name"}}, {Type: "health"}, {Type: "resources"},

@@ -59,6 +59,7 @@ func (l *loader) stack(b *hcl.Block) *stackDecl {
 	}
 	a.oneOf("images", &s.Images, "pull", "ship")
 	a.boolean("force_recreate", &s.ForceRecreate)
+	a.boolean("prune_images", &s.PruneImages)
 	if a.str("root", &s.Root) && !absPath(s.Root) {
 		a.fail("root", "Invalid stack root", "root must be an absolute path on the hosts, not %s.", quoteSafe(s.Root))
 	}

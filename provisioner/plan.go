@@ -22,6 +22,8 @@ type Plan struct {
 	InventoryHash string      `json:"inventory_hash"`
 	CreatedAt     time.Time   `json:"created_at"`
 	Hosts         []*HostPlan `json:"hosts"`
+	// ForceRecreate records --force-recreate, so that applying a saved plan plans the same way.
+	ForceRecreate bool `json:"force_recreate,omitempty"`
 	// Placement is where every stack replica runs after this plan, with what moved.
 	Placement *schedule.Assignment `json:"placement,omitempty"`
 }

@@ -17,6 +17,9 @@ type BuildOptions struct {
 	// LocalImages and Save serve stacks with images = "ship" (see LocalImages).
 	LocalImages map[string]stack.LocalImage
 	Save        stack.SaveFunc
+	// ForceRecreate recreates every stack placed on a host, changed or not (the command
+	// line's --force-recreate; a stack's force_recreate does the same for that stack).
+	ForceRecreate bool
 }
 
 // Resources is the default Builder, without local images (see NewBuilder).
@@ -64,7 +67,8 @@ func StackReplicas(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, 
 				Project:       s.Project,
 				Ports:         publishedPorts(s, r),
 				Images:        s.Images,
-				ForceRecreate: s.ForceRecreate,
+				ForceRecreate: s.ForceRecreate || o.ForceRecreate,
+				PruneImages:   s.PruneImages,
 				HealthTimeout: s.Health.Timeout,
 				Compose:       composeFor(h, f),
 				Replica:       r.Index,

@@ -16,7 +16,7 @@ func init() {
 	register(&command{
 		name:    "apply",
 		summary: "plan, confirm and change the hosts",
-		usage:   "[DIR|PLANFILE] [--yes] [-l SELECTOR] [-p N] [--lock-timeout D] [--json]",
+		usage:   "[DIR|PLANFILE] [--yes] [--force-recreate] [-l SELECTOR] [-p N] [--lock-timeout D] [--json]",
 		run:     runApply,
 	})
 }
@@ -24,6 +24,7 @@ func init() {
 func runApply(e *env, args []string) int {
 	fs := newFlags(e, "apply")
 	f := addEngineFlags(fs)
+	f.addForceRecreate(fs)
 	yes := fs.Bool("yes", false, "apply without asking for confirmation")
 	pos, err := parseArgs(fs, args)
 	if err != nil || len(pos) > 1 || !f.inv.check(e) {
@@ -37,6 +38,7 @@ func runApply(e *env, args []string) int {
 			return exitError
 		}
 		arg = saved.Inventory
+		f.forceRecreate = f.forceRecreate || saved.ForceRecreate
 		if f.inv.limit == "" {
 			f.inv.limit = strings.Join(savedHosts(saved), ",")
 		}

@@ -28,6 +28,8 @@ type engineFlags struct {
 	lockTimeout time.Duration
 	timeout     time.Duration
 	noColor     bool
+	// forceRecreate is --force-recreate (plan and apply only: drift reports, never forces).
+	forceRecreate bool
 }
 
 func addEngineFlags(fs *flag.FlagSet) *engineFlags {
@@ -39,6 +41,11 @@ func addEngineFlags(fs *flag.FlagSet) *engineFlags {
 	fs.DurationVar(&f.timeout, "timeout", time.Hour, "bound on the whole run")
 	fs.BoolVar(&f.noColor, "no-color", false, "plain progress lines, no live terminal view")
 	return f
+}
+
+// addForceRecreate registers --force-recreate, for the commands that plan changes to make.
+func (f *engineFlags) addForceRecreate(fs *flag.FlagSet) {
+	fs.BoolVar(&f.forceRecreate, "force-recreate", false, "recreate every selected stack's containers, changed or not")
 }
 
 // statsConn remembers connections so --stats can report their cost.
@@ -67,7 +74,7 @@ func newEngine(e *env, inv *inventory.Inventory, f *engineFlags, p *progress, co
 		Current:   current,
 		Parallel:  f.parallel,
 		Events:    p.sink,
-		Build:     provisioner.NewBuilder(provisioner.BuildOptions{LocalImages: local, Save: provisioner.SaveLocalImage}),
+		Build:     provisioner.NewBuilder(provisioner.BuildOptions{LocalImages: local, Save: provisioner.SaveLocalImage, ForceRecreate: f.forceRecreate}),
 		Dial: func(ctx context.Context, h *inventory.Host) (provisioner.Conn, error) {
 			c, err := dialHost(ctx, res, h)
 			if err != nil {

@@ -11,7 +11,7 @@ func init() {
 	register(&command{
 		name:    "plan",
 		summary: "connect, observe and show what apply would change",
-		usage:   "[DIR] [-l SELECTOR] [-out FILE] [--json] [-p N] [--stats]",
+		usage:   "[DIR] [-l SELECTOR] [-out FILE] [--force-recreate] [--json] [-p N] [--stats]",
 		run:     runPlan,
 	})
 }
@@ -21,6 +21,7 @@ func init() {
 func runPlan(e *env, args []string) int {
 	fs := newFlags(e, "plan")
 	f := addEngineFlags(fs)
+	f.addForceRecreate(fs)
 	out := fs.String("out", "", "save the plan to FILE for a later 'berth apply FILE'")
 	pos, err := parseArgs(fs, args)
 	if err != nil || len(pos) > 1 || !f.inv.check(e) {
@@ -73,6 +74,7 @@ func makePlan(e *env, dir string, f *engineFlags, command string, readOnly bool)
 	ctx, stopping, done := interruptible(e, f.timeout)
 	eng.Stopping = stopping
 	sess := eng.Plan(ctx, names, readOnly)
+	sess.Plan.ForceRecreate = f.forceRecreate
 	prog.finish()
 	r := &planRun{Session: sess, eng: eng, stats: stats, flags: f, env: e, prog: prog, done: done, ctx: ctx}
 	if f.stats && readOnly { // apply prints them once, at its end

@@ -4,6 +4,7 @@ stack "api" {
   replicas       = var.replicas
   images         = "ship"
   force_recreate = true
+  prune_images   = true
   place {
     hosts  = ["apps"]
     spread = "zone"
@@ -23,7 +24,6 @@ stack "api" {
 
 balancer "edge" {
   hosts = "edge"
-  image = "haproxy:2.8"
   frontend "https" {
     bind  = ":443"
     stack = "api"
