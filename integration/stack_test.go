@@ -135,7 +135,7 @@ func TestStack(t *testing.T) {
 	t.Run("data survives recreate, rollback and removal", func(t *testing.T) {
 		for _, h := range hosts {
 			checkData(ctx, t, h)
-			rm := stack.Removal("shop", "")
+			rm := stack.Removal("shop", "/srv/berth/shop")
 			cs := planOn(ctx, t, h, rm)
 			if len(cs) != 1 || cs[0].After != "containers stopped and removed, volumes kept" {
 				t.Fatalf("%s: removal plan %+v", h.tb.Name, cs)
@@ -192,6 +192,7 @@ volumes:
 
 func newStack(h stackHost, env string, edit func(*stack.Spec)) *stack.Resource {
 	spec := stack.Spec{
+		Dir:         "/srv/berth/shop",
 		Name:        "shop",
 		ComposeFile: []byte(shopCompose),
 		ConfigFiles: map[string][]byte{"conf/app.ini": []byte("[app]\n")},

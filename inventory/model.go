@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"io/fs"
+	"path"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -33,7 +34,7 @@ type Defaults struct {
 	SSH       SSH
 	Become    bool // run as root through `sudo -n`; default true
 	PortRange PortRange
-	StackRoot string // default "/srv/berth"
+	StackRoot string // default "/srv/berth" (the one place that default is written)
 	// AptLockTimeout bounds the wait for the dpkg lock before apt gives up and names the
 	// process holding it; default 2m.
 	AptLockTimeout time.Duration
@@ -263,3 +264,17 @@ func (inv *Inventory) Host(name string) *Host {
 	}
 	return nil
 }
+
+// Stack returns the stack of that name, or nil.
+func (inv *Inventory) Stack(name string) *Stack {
+	for _, s := range inv.Stacks {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// Dir is the stack's directory on its hosts: Root (which the loader always fills, from the
+// stack's root or the defaults' stack_root) and the stack's name.
+func (s *Stack) Dir() string { return path.Join(s.Root, s.Name) }
