@@ -7,6 +7,8 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/berth-dev/berth/secret"
 )
 
 // Inventory is a loaded, validated inventory: every selector resolved, every per-host block
@@ -167,7 +169,7 @@ type Stack struct {
 	// ConfigFiles are the other regular files of the stack directory, by relative path.
 	ConfigFiles map[string][]byte
 	// Env is the content of env_file: a secret. Never print it.
-	Env      Secret
+	Env      secret.Bytes
 	EnvFile  string // the env file relative to the inventory directory (env_file, or COMPOSE/.env), for messages
 	Replicas int    // default 1
 	// Profiles are the compose profiles activated for this stack.

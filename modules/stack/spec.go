@@ -9,8 +9,8 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 
-	"github.com/berth-dev/berth/inventory"
 	"github.com/berth-dev/berth/modules"
+	"github.com/berth-dev/berth/secret"
 )
 
 // File names in a stack's directory on the host.
@@ -61,7 +61,7 @@ type Spec struct {
 	// ConfigFiles are the stack's other files, by path relative to Dir.
 	ConfigFiles map[string][]byte
 	// Env is shipped as Dir/.env, mode 0600. Never printed.
-	Env inventory.Secret
+	Env secret.Bytes
 	// Project is the compose project as the inventory loaded it; it names services and images.
 	Project *types.Project
 	// Ports are berth's chosen host ports, by port name.
