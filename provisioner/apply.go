@@ -7,7 +7,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
-		"sync"
+	"sync"
 	"time"
 
 	"github.com/berth-dev/berth/modules"
@@ -167,8 +167,8 @@ func (e *Engine) applyPhase(ctx context.Context, hs *hostSession, phase int, r *
 		e.Events.emit(Event{Type: EventHostSkipped, Host: p.Host, Error: r.Error})
 		return
 	}
-	if e.Lock != nil {
-		release, err := e.Lock(ctx, hs.conn)
+	if e.HostLock != nil {
+		release, err := e.HostLock(ctx, hs.conn)
 		if err != nil {
 			r.Outcome, r.Error = OutcomeFailed, err.Error()
 			var h interface{ Hint() string }

@@ -48,8 +48,9 @@ type Engine struct {
 	// Parallel bounds how many hosts are worked on at once (default 10).
 	Parallel int
 	Events   Sink
-	// Lock, when set, is called before apply on each host and returns the release function.
-	Lock func(ctx context.Context, h Conn) (release func(), err error)
+	// HostLock, when set, takes the host lock (the per-host mutex of provisioner/hostlock) before
+	// apply on each host and returns the release function.
+	HostLock func(ctx context.Context, h Conn) (release func(), err error)
 	// Stopping, when set, is checked between changes: once it returns true, hosts finish the
 	// change they are in and stop (a first Ctrl-C), while cancelling the context aborts
 	// commands in flight (a second one).
@@ -69,12 +70,12 @@ type hostSession struct {
 	inv  *inventory.Host
 	conn Conn
 	// steps are the plan's changes with their resources, in plan.Changes' order.
-	steps     []Step
-	facts     *facts.Facts
-	plan      *HostPlan
-	started   bool
-	start     time.Time
-	deployed  []string // stacks with a manifest on the host
+	steps    []Step
+	facts    *facts.Facts
+	plan     *HostPlan
+	started  bool
+	start    time.Time
+	deployed []string // stacks with a manifest on the host
 }
 
 // Close closes every connection of the session.

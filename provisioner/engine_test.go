@@ -359,7 +359,7 @@ func TestApplyRoutesEachChangeToItsEmitter(t *testing.T) {
 func TestApplyOnABusyHostCarriesTheHint(t *testing.T) {
 	fakes := map[string]*debianHost{"a": newDebianHost("a"), "b": newDebianHost("b")}
 	e := testEngine(testInventory("a", "b"), fakes)
-	e.Lock = func(ctx context.Context, c Conn) (func(), error) {
+	e.HostLock = func(ctx context.Context, c Conn) (func(), error) {
 		if c.Name() == "b" {
 			return nil, &hostlock.BusyError{Host: "b", Holder: &hostlock.Holder{Who: "alice@laptop", PID: 42, Token: "9f2c"}}
 		}

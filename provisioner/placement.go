@@ -13,14 +13,27 @@ import (
 	"github.com/hashicorp/hcl/v2"
 )
 
-// LockPath is where the placement lock lives for an inventory.
-func LockPath(inv *inventory.Inventory) string {
-	return filepath.Join(inv.Dir, schedule.LockFileName)
+// PlacementFilePath is where the placement file (berth.lock.json) of an inventory lives.
+func PlacementFilePath(inv *inventory.Inventory) string {
+	return filepath.Join(inv.Dir, schedule.PlacementFileName)
+}
+
+// WritePlacement records, after an apply, where the stacks run now in the placement file beside
+// the inventory (berth.lock.json, for review in the next pull request). berth apply and
+// runbook apply steps both call it, so the file is written in one place, one way. current is
+// the placement the plan started from: a plan that leaves no stack anywhere still writes the
+// file when there was one, so that the removal is recorded.
+func WritePlacement(inv *inventory.Inventory, p *Plan, current schedule.Assignment) error {
+	a := p.Placement
+	if a == nil || (len(a.Stacks) == 0 && len(current.Stacks) == 0) {
+		return nil
+	}
+	return schedule.WritePlacementFile(PlacementFilePath(inv), schedule.NewPlacementFile(*a))
 }
 
 // CurrentAssignment reads the placement lock beside the inventory; no file means a first run.
 func CurrentAssignment(inv *inventory.Inventory) (schedule.Assignment, error) {
-	lf, err := schedule.ReadLock(LockPath(inv))
+	lf, err := schedule.ReadPlacementFile(PlacementFilePath(inv))
 	if errors.Is(err, fs.ErrNotExist) {
 		return schedule.Assignment{}, nil
 	}

@@ -43,7 +43,7 @@ func NewBuilder(o BuildOptions) Builder {
 		rs = append(rs, lb...)
 		for _, r := range rs {
 			if p, ok := r.(*apt.Resource); ok {
-				p.SetLockTimeout(inv.Defaults.AptLockTimeout)
+				p.SetDpkgLockTimeout(inv.Defaults.AptLockTimeout)
 			}
 		}
 		return rs, nil

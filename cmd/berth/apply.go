@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/berth-dev/berth/provisioner"
-	"github.com/berth-dev/berth/provisioner/schedule"
 	"golang.org/x/term"
 )
 
@@ -70,7 +69,7 @@ func runApply(e *env, args []string) int {
 	}
 	sum := run.eng.Apply(run.ctx, run.Session)
 	run.prog.finish()
-	if err := writePlacementLock(run); err != nil {
+	if err := provisioner.WritePlacement(run.eng.Inventory, run.Plan, run.eng.Current); err != nil {
 		fmt.Fprintf(e.stderr, "error: %v\n", err)
 		return exitError
 	}
@@ -130,14 +129,4 @@ func printSummary(e *env, jsonOut bool, sum provisioner.Summary) {
 	if n := sum.Failed(); n > 0 {
 		fmt.Fprintf(e.stdout, "%d of %d hosts did not finish; run 'berth apply' again once they are fixed: it converges from where they stopped.\n", n, len(sum.Hosts))
 	}
-}
-
-// writePlacementLock records where stacks run now, beside the inventory, for review in the
-// next pull request. Failed hosts keep their placement: the next apply converges them there.
-func writePlacementLock(r *planRun) error {
-	a := r.Plan.Placement
-	if a == nil || (len(a.Stacks) == 0 && len(r.eng.Current.Stacks) == 0) {
-		return nil
-	}
-	return schedule.WriteLock(provisioner.LockPath(r.eng.Inventory), schedule.NewLockFile(*a))
 }

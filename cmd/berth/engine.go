@@ -85,7 +85,7 @@ func newEngine(e *env, inv *inventory.Inventory, f *engineFlags, p *progress, co
 			sc.mu.Unlock()
 			return c, nil
 		},
-		Lock: func(ctx context.Context, c provisioner.Conn) (func(), error) {
+		HostLock: func(ctx context.Context, c provisioner.Conn) (func(), error) {
 			l, err := hostlock.Acquire(ctx, c, hostlock.Options{Timeout: f.lockTimeout, Command: command, Stale: func(hd hostlock.Holder) {
 				fmt.Fprintf(agentNotices, "warning: %s: removed the stale lock of %s: that process no longer runs on this machine\n", c.Name(), hd.String())
 			}})

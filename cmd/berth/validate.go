@@ -64,7 +64,7 @@ func validatePlacement(inv *inventory.Inventory) hcl.Diagnostics {
 	current, err := provisioner.CurrentAssignment(inv)
 	if err != nil {
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid placement lock",
-			Detail: fmt.Sprintf("%s: %v", provisioner.LockPath(inv), err)}}
+			Detail: fmt.Sprintf("%s: %v", provisioner.PlacementFilePath(inv), err)}}
 	}
 	_, diags := provisioner.Place(inv, nil, current)
 	return diags

@@ -21,8 +21,8 @@ type Spec struct {
 	Name   string
 	Names  []string
 	Absent bool
-	// LockTimeoutSeconds bounds the wait for the dpkg lock; 0 means 120.
-	LockTimeoutSeconds int
+	// DpkgLockTimeoutSeconds bounds the wait for the dpkg lock; 0 means 120.
+	DpkgLockTimeoutSeconds int
 	// Recommends installs recommended packages too (apt's default); berth's default is off:
 	// smaller, faster (dpkg is the cost on small VMs) and predictable.
 	Recommends bool
@@ -37,8 +37,8 @@ var _ modules.Resource = (*Resource)(nil)
 func New(s Spec) *Resource {
 	s.Names = append([]string(nil), s.Names...)
 	sort.Strings(s.Names)
-	if s.LockTimeoutSeconds == 0 {
-		s.LockTimeoutSeconds = 120
+	if s.DpkgLockTimeoutSeconds == 0 {
+		s.DpkgLockTimeoutSeconds = 120
 	}
 	return &Resource{spec: s}
 }
@@ -123,7 +123,7 @@ func (r *Resource) Apply(ctx context.Context, h modules.Host, c modules.Change) 
 	err := modules.Must(ctx, h, r.aptGet(append(append(args, "--"), names...)), "apt-get install "+c.After)
 	if err != nil && strings.Contains(err.Error(), "lock") {
 		if holder := lockHolder(ctx, h); holder != "" {
-			err = fmt.Errorf("%w; the dpkg lock is held by %s (waited %ds: apt_lock_timeout)", err, holder, r.spec.LockTimeoutSeconds)
+			err = fmt.Errorf("%w; the dpkg lock is held by %s (waited %ds: apt_lock_timeout)", err, holder, r.spec.DpkgLockTimeoutSeconds)
 		}
 	}
 	return err
@@ -154,7 +154,7 @@ func lockHolder(ctx context.Context, h modules.Host) string {
 func (r *Resource) aptGet(args []string) []string {
 	argv := []string{
 		"env", "DEBIAN_FRONTEND=noninteractive", "apt-get",
-		"-o", fmt.Sprintf("DPkg::Lock::Timeout=%d", r.spec.LockTimeoutSeconds),
+		"-o", fmt.Sprintf("DPkg::Lock::Timeout=%d", r.spec.DpkgLockTimeoutSeconds),
 		"-o", "Acquire::Retries=3",
 		"-o", "Dpkg::Options::=--force-confdef",
 		"-o", "Dpkg::Options::=--force-confold",
@@ -162,11 +162,11 @@ func (r *Resource) aptGet(args []string) []string {
 	return append(argv, args...)
 }
 
-// SetLockTimeout sets the dpkg lock wait for every install and removal of r (whole seconds,
+// SetDpkgLockTimeout sets the dpkg lock wait for every install and removal of r (whole seconds,
 // at least one); the engine applies the inventory's apt_lock_timeout to every package
 // resource this way, whichever module made it.
-func (r *Resource) SetLockTimeout(d time.Duration) {
+func (r *Resource) SetDpkgLockTimeout(d time.Duration) {
 	if s := int(d.Round(time.Second) / time.Second); s > 0 {
-		r.spec.LockTimeoutSeconds = s
+		r.spec.DpkgLockTimeoutSeconds = s
 	}
 }

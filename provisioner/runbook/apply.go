@@ -20,7 +20,7 @@ import (
 // resources the step targets are planned, and the placement is re-read before each step
 // (an earlier step may have moved replicas).
 type EngineApplier struct {
-	// Engine is a template: it is copied for each step, its Lock, Build and Current replaced.
+	// Engine is a template: it is copied for each step, its HostLock, Build and Current replaced.
 	Engine *provisioner.Engine
 }
 
@@ -34,7 +34,7 @@ func (a *EngineApplier) Apply(ctx context.Context, st *inventory.Step, dryRun bo
 	if err != nil {
 		return err
 	}
-	eng.Lock, eng.Current = nil, cur
+	eng.HostLock, eng.Current = nil, cur
 	if len(st.Targets) > 0 {
 		eng.Build = Targeted(a.Engine.Build, st.Targets)
 	}
@@ -48,7 +48,7 @@ func (a *EngineApplier) Apply(ctx context.Context, st *inventory.Step, dryRun bo
 		return nil
 	}
 	sum := eng.Apply(ctx, sess)
-	if err := writePlacement(inv, sess.Plan, st); err != nil {
+	if err := provisioner.WritePlacement(inv, sess.Plan, cur); err != nil {
 		return err
 	}
 	return summaryError(out, sum)
@@ -90,14 +90,6 @@ func planProblems(sess *provisioner.Session, st *inventory.Step) error {
 
 func stackChanged(s schedule.StackPlacement) bool {
 	return schedule.Assignment{Stacks: []schedule.StackPlacement{s}}.Changed()
-}
-
-// writePlacement records the new placement beside the inventory, as berth apply does.
-func writePlacement(inv *inventory.Inventory, p *provisioner.Plan, st *inventory.Step) error {
-	if p.Placement == nil || len(p.Placement.Stacks) == 0 {
-		return nil
-	}
-	return schedule.WriteLock(provisioner.LockPath(inv), schedule.NewLockFile(*p.Placement))
 }
 
 func summaryError(out io.Writer, sum provisioner.Summary) error {

@@ -1,7 +1,7 @@
 // Package schedule decides which host runs each replica of each stack and which host port
 // each named port of a replica publishes.
 //
-// It is pure: no I/O except the lock file helpers (ReadLock, WriteLock), no clock, no
+// It is pure: no I/O except the lock file helpers (ReadPlacementFile, WritePlacementFile), no clock, no
 // randomness, and no dependency on the inventory package (the caller converts its model into
 // a Request). Place guarantees:
 //

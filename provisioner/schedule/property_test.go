@@ -163,7 +163,7 @@ func hasProblem(probs []Problem, stack string, index int) bool {
 // rerun places req again with a as the current assignment, read back through the lock
 // file, and with the ports a publishes reported in use by the hosts (as facts would).
 func rerun(req Request, a Assignment) Request {
-	lf, err := ParseLock("lock", must(NewLockFile(a).Marshal()))
+	lf, err := ParsePlacementFile("lock", must(NewPlacementFile(a).Marshal()))
 	if err != nil {
 		panic(err)
 	}
@@ -255,7 +255,7 @@ func TestPropertyRerunChangesNothing(t *testing.T) {
 		a2, probs := Place(req2)
 		checkInvariants(t, req2, a2, probs)
 		unmoved(t, a1, a2, "")
-		if !bytes.Equal(must(NewLockFile(a1).Marshal()), must(NewLockFile(a2).Marshal())) {
+		if !bytes.Equal(must(NewPlacementFile(a1).Marshal()), must(NewPlacementFile(a2).Marshal())) {
 			t.Errorf("lock file changed on a no-op run")
 		}
 	})

@@ -23,7 +23,7 @@ func sampleAssignment() Assignment {
 }
 
 func TestLockFileGolden(t *testing.T) {
-	data, err := NewLockFile(sampleAssignment()).Marshal()
+	data, err := NewPlacementFile(sampleAssignment()).Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,13 +31,13 @@ func TestLockFileGolden(t *testing.T) {
 }
 
 func TestLockFileRoundTrip(t *testing.T) {
-	lf := NewLockFile(sampleAssignment())
+	lf := NewPlacementFile(sampleAssignment())
 	data := must(lf.Marshal())
-	back, err := ParseLock("berth.lock.json", data)
+	back, err := ParsePlacementFile("berth.lock.json", data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again := must(NewLockFile(back.Assignment()).Marshal()); string(again) != string(data) {
+	if again := must(NewPlacementFile(back.Assignment()).Marshal()); string(again) != string(data) {
 		t.Errorf("round trip changed the file:\n%s\nwant\n%s", again, data)
 	}
 	a := back.Assignment()
@@ -48,17 +48,17 @@ func TestLockFileRoundTrip(t *testing.T) {
 
 func TestWriteReadLock(t *testing.T) {
 	dir := t.TempDir()
-	path := filepath.Join(dir, LockFileName)
-	if _, err := ReadLock(path); !errors.Is(err, fs.ErrNotExist) {
+	path := filepath.Join(dir, PlacementFileName)
+	if _, err := ReadPlacementFile(path); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("missing lock file: %v, want ErrNotExist", err)
 	}
-	lf := NewLockFile(sampleAssignment())
+	lf := NewPlacementFile(sampleAssignment())
 	for range 2 {
-		if err := WriteLock(path, lf); err != nil {
+		if err := WritePlacementFile(path, lf); err != nil {
 			t.Fatal(err)
 		}
 	}
-	got, err := ReadLock(path)
+	got, err := ReadPlacementFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,9 +85,9 @@ func TestParseLockErrors(t *testing.T) {
 		{`{"version": 1, "stacks": {"web": {"replicas": [{"index": 0}]}}}`, `replica 0: no host`},
 		{"{\n\"version\": 1,\n\"stacks\": {}\n", "lock.json"},
 	} {
-		_, err := ParseLock("lock.json", []byte(tc.in))
+		_, err := ParsePlacementFile("lock.json", []byte(tc.in))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("ParseLock(%q) = %v, want %q", tc.in, err, tc.want)
+			t.Errorf("ParsePlacementFile(%q) = %v, want %q", tc.in, err, tc.want)
 		}
 	}
 }

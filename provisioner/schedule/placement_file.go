@@ -10,16 +10,16 @@ import (
 	"sort"
 )
 
-// LockFileName is the lock file's name, beside the inventory.
-const LockFileName = "berth.lock.json"
+// PlacementFileName is the lock file's name, beside the inventory.
+const PlacementFileName = "berth.lock.json"
 
 // LockVersion is the format version Write produces and Read accepts.
 const LockVersion = 1
 
-// LockFile is the placement lock, berth.lock.json: every replica's host and ports, meant
+// PlacementFile is the placement lock, berth.lock.json: every replica's host and ports, meant
 // to be committed and reviewed like a dependency lock. It holds nothing secret and nothing
 // volatile (no time, no digest), so a run that changes nothing rewrites it byte for byte.
-type LockFile struct {
+type PlacementFile struct {
 	Version int                  `json:"version"`
 	Stacks  map[string]LockStack `json:"stacks"`
 }
@@ -36,10 +36,10 @@ type LockReplica struct {
 	Ports map[string]int `json:"ports,omitempty"`
 }
 
-// NewLockFile records the placements of a (stacks without replicas and removed replicas
+// NewPlacementFile records the placements of a (stacks without replicas and removed replicas
 // are left out).
-func NewLockFile(a Assignment) LockFile {
-	lf := LockFile{Version: LockVersion, Stacks: map[string]LockStack{}}
+func NewPlacementFile(a Assignment) PlacementFile {
+	lf := PlacementFile{Version: LockVersion, Stacks: map[string]LockStack{}}
 	for _, s := range a.Stacks {
 		if len(s.Replicas) == 0 {
 			continue
@@ -56,7 +56,7 @@ func NewLockFile(a Assignment) LockFile {
 
 // Assignment turns the lock file into a current assignment for Place; every replica is
 // Kept.
-func (lf LockFile) Assignment() Assignment {
+func (lf PlacementFile) Assignment() Assignment {
 	var a Assignment
 	for name, ls := range lf.Stacks {
 		sp := StackPlacement{Name: name}
@@ -81,8 +81,8 @@ func copyPorts(m map[string]int) map[string]int {
 }
 
 // Marshal renders the lock file: keys sorted, indented by two spaces, a final newline.
-func (lf LockFile) Marshal() ([]byte, error) {
-	out := LockFile{Version: lf.Version, Stacks: make(map[string]LockStack, len(lf.Stacks))}
+func (lf PlacementFile) Marshal() ([]byte, error) {
+	out := PlacementFile{Version: lf.Version, Stacks: make(map[string]LockStack, len(lf.Stacks))}
 	for name, ls := range lf.Stacks {
 		rs := append([]LockReplica(nil), ls.Replicas...)
 		sort.Slice(rs, func(i, j int) bool { return rs[i].Index < rs[j].Index })
@@ -95,25 +95,25 @@ func (lf LockFile) Marshal() ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// ParseLock decodes and checks a lock file; name is used in errors.
-func ParseLock(name string, data []byte) (LockFile, error) {
-	var lf LockFile
+// ParsePlacementFile decodes and checks a lock file; name is used in errors.
+func ParsePlacementFile(name string, data []byte) (PlacementFile, error) {
+	var lf PlacementFile
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&lf); err != nil {
-		return LockFile{}, fmt.Errorf("%s: %w", jsonPos(name, data, err), err)
+		return PlacementFile{}, fmt.Errorf("%s: %w", jsonPos(name, data, err), err)
 	}
 	if lf.Version != LockVersion {
-		return LockFile{}, fmt.Errorf("%s: version %d is not supported (this berth reads version %d)", name, lf.Version, LockVersion)
+		return PlacementFile{}, fmt.Errorf("%s: version %d is not supported (this berth reads version %d)", name, lf.Version, LockVersion)
 	}
 	if err := lf.check(); err != nil {
-		return LockFile{}, fmt.Errorf("%s: %w", name, err)
+		return PlacementFile{}, fmt.Errorf("%s: %w", name, err)
 	}
 	return lf, nil
 }
 
 // check rejects what Place could not take as a current assignment.
-func (lf LockFile) check() error {
+func (lf PlacementFile) check() error {
 	for name, ls := range lf.Stacks {
 		seen := map[int]bool{}
 		for _, r := range ls.Replicas {
@@ -151,19 +151,19 @@ func jsonPos(name string, data []byte, err error) string {
 	return fmt.Sprintf("%s:%d", name, 1+bytes.Count(data[:off], []byte("\n")))
 }
 
-// ReadLock reads the lock file at path. A missing file is reported with an error wrapping
+// ReadPlacementFile reads the lock file at path. A missing file is reported with an error wrapping
 // fs.ErrNotExist: the caller decides whether that means a first run.
-func ReadLock(path string) (LockFile, error) {
+func ReadPlacementFile(path string) (PlacementFile, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return LockFile{}, fmt.Errorf("read lock file: %w", err)
+		return PlacementFile{}, fmt.Errorf("read lock file: %w", err)
 	}
-	return ParseLock(path, data)
+	return ParsePlacementFile(path, data)
 }
 
-// WriteLock writes lf to path atomically: a temporary file in the same directory, synced,
+// WritePlacementFile writes lf to path atomically: a temporary file in the same directory, synced,
 // then renamed over path. Readers see the old file or the new one, never a part.
-func WriteLock(path string, lf LockFile) error {
+func WritePlacementFile(path string, lf PlacementFile) error {
 	data, err := lf.Marshal()
 	if err != nil {
 		return fmt.Errorf("encode lock file %s: %w", path, err)
