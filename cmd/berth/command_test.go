@@ -32,6 +32,9 @@ func TestEveryCommandHelp(t *testing.T) {
 			if !strings.HasPrefix(help, "usage: berth "+c.path()+" ") {
 				t.Errorf("--help does not start with the usage line:\n%s", help)
 			}
+			if n := strings.Count(help, "usage: "); n != 1 {
+				t.Errorf("--help prints the usage %d times:\n%s", n, help)
+			}
 			if !strings.Contains(help, c.summary) {
 				t.Errorf("--help lacks the summary %q", c.summary)
 			}
