@@ -59,22 +59,25 @@ func oneLine(s string) string {
 	return s
 }
 
+// summaryLine counts the changes and the hosts. A host that could not be planned has no known
+// changes, so "No changes" counts the planned hosts only, and is not said when none was.
 func summaryLine(p *Plan) string {
 	c := p.Count()
-	var b strings.Builder
-	if c.Total() == 0 {
-		fmt.Fprintf(&b, "No changes on %d %s.", c.Hosts, plural(c.Hosts, "host", "hosts"))
-	} else {
-		fmt.Fprintf(&b, "Plan: %d to add, %d to change, %d to replace, %d to remove, on %d of %d %s.",
-			c.Add, c.Change, c.Replace, c.Remove, c.HostsChanged, c.Hosts, plural(c.Hosts, "host", "hosts"))
+	var parts []string
+	switch planned := c.Hosts - c.Failed; {
+	case c.Total() > 0:
+		parts = append(parts, fmt.Sprintf("Plan: %d to add, %d to change, %d to replace, %d to remove, on %d of %d %s.",
+			c.Add, c.Change, c.Replace, c.Remove, c.HostsChanged, c.Hosts, plural(c.Hosts, "host", "hosts")))
+	case planned > 0 || c.Failed == 0:
+		parts = append(parts, fmt.Sprintf("No changes on %d %s.", planned, plural(planned, "host", "hosts")))
 	}
 	if c.Failed > 0 {
-		fmt.Fprintf(&b, " %d %s could not be planned.", c.Failed, plural(c.Failed, "host", "hosts"))
+		parts = append(parts, fmt.Sprintf("%d %s could not be planned.", c.Failed, plural(c.Failed, "host", "hosts")))
 	}
 	if c.Busy > 0 {
-		fmt.Fprintf(&b, " %d %s busy (an apply holds the lock).", c.Busy, plural(c.Busy, "host is", "hosts are"))
+		parts = append(parts, fmt.Sprintf("%d %s busy (an apply holds the lock).", c.Busy, plural(c.Busy, "host is", "hosts are")))
 	}
-	return b.String()
+	return strings.Join(parts, " ")
 }
 
 func plural(n int, one, many string) string {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,18 +23,15 @@ func init() {
 	register(&command{
 		name:    "agent",
 		summary: "serve the agent protocol on stdin/stdout (started on hosts by berth itself; see docs/agent.md)",
-		usage:   "[--check]",
-		run:     runAgent,
+		setup: func(fs *flag.FlagSet) action {
+			check := fs.Bool("check", false, "print "+checkWord+" and exit (can this binary run here?)")
+			return func(e *env, _ invocation) int { return runAgent(e, *check) }
+		},
 	})
 }
 
-func runAgent(e *env, args []string) int {
-	fs := newFlags(e, "agent")
-	check := fs.Bool("check", false, "print "+checkWord+" and exit (can this binary run here?)")
-	if _, err := parseArgs(fs, args); err != nil {
-		return exitError
-	}
-	if *check {
+func runAgent(e *env, check bool) int {
+	if check {
 		fmt.Fprintln(e.stdout, checkWord)
 		return exitOK
 	}

@@ -3,9 +3,11 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/berth-dev/berth/provisioner"
 	"golang.org/x/term"
@@ -15,21 +17,21 @@ func init() {
 	register(&command{
 		name:    "apply",
 		summary: "plan, confirm and change the hosts",
-		usage:   "[DIR|PLANFILE] [--yes] [--force-recreate] [-l SELECTOR] [-p N] [--lock-timeout D] [--json]",
-		run:     runApply,
+		args:    []param{optional("DIR|PLANFILE")},
+		about:   "A PLANFILE saved by 'berth plan -out' is applied as reviewed, or not at all when the hosts changed since.",
+		setup: func(fs *flag.FlagSet) action {
+			f := addEngineFlags(fs, time.Hour)
+			f.addForceRecreate(fs)
+			yes := fs.Bool("yes", false, "apply without asking for confirmation")
+			return func(e *env, in invocation) int { return runApply(e, dirArg(in.args), f, *yes) }
+		},
 	})
 }
 
-func runApply(e *env, args []string) int {
-	fs := newFlags(e, "apply")
-	f := addEngineFlags(fs)
-	f.addForceRecreate(fs)
-	yes := fs.Bool("yes", false, "apply without asking for confirmation")
-	pos, err := parseArgs(fs, args)
-	if err != nil || len(pos) > 1 || !f.inv.check(e) {
+func runApply(e *env, arg string, f *engineFlags, yes bool) int {
+	if !f.inv.check(e) {
 		return exitError
 	}
-	arg := dirArg(pos)
 	var saved *provisioner.Plan
 	if st, err := os.Stat(arg); err == nil && st.Mode().IsRegular() {
 		if saved, err = provisioner.LoadPlan(arg); err != nil {
@@ -64,7 +66,7 @@ func runApply(e *env, args []string) int {
 		}
 		return exitOK
 	}
-	if saved == nil && !*yes && !confirm(e, c) {
+	if saved == nil && !yes && !confirm(e, c) {
 		return exitError
 	}
 	sum := run.eng.Apply(run.ctx, run.Session)

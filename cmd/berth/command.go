@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -17,22 +19,51 @@ type env struct {
 	getenv func(string) string
 }
 
-// command is one berth subcommand. Each lives in its own file and registers itself in init,
-// so commands can be added without touching a shared table.
+// command is one berth command or subcommand. Each lives in its own file and registers itself
+// in init, so commands can be added without touching a shared table.
 type command struct {
-	name    string
+	name    string // as typed after "berth" or after its parent: "plan", "run"
 	summary string
-	usage   string // full usage text after "berth NAME"
-	// run parses args and returns the exit code.
-	run func(e *env, args []string) int
-	// pending names the issue that builds a command not built yet; such a command is listed
-	// in help but exits 1 with a message.
-	pending string
+	args    []param // positional arguments, required ones first
+	argv    string  // what follows "--" for a command that runs one ("CMD..." for exec); required when set
+	about   string  // more about the command, printed after its flags
+	// setup defines the command's flags on fs and returns what runs once they are parsed. It
+	// is the one place a command's flags are defined: parsing, --help and 'berth help' all
+	// build the flag set through it, so they cannot disagree.
+	setup func(fs *flag.FlagSet) action
+	// subs are the subcommands of a command that only groups others (runbook, hosts); such
+	// a command has no setup of its own.
+	subs   []*command
+	parent *command
 }
+
+// action runs a command once its flags and arguments were parsed and checked.
+type action func(e *env, in invocation) int
+
+// invocation is a command line after its flags were parsed.
+type invocation struct {
+	args []string // positional arguments, as many as the command declares
+	argv []string // after "--", for a command with argv
+}
+
+// param is one positional argument of a command, named as the usage shows it.
+type param struct {
+	name     string
+	optional bool
+}
+
+func required(name string) param { return param{name: name} }
+func optional(name string) param { return param{name: name, optional: true} }
 
 var commands = map[string]*command{}
 
-func register(c *command) { commands[c.name] = c }
+// register adds a top-level command and links its subcommands to it.
+func register(c *command) {
+	for _, s := range c.subs {
+		s.parent = c
+	}
+	commands[c.name] = c
+}
 
 // Exit codes shared by every command.
 const (
@@ -44,81 +75,211 @@ const (
 
 func run(args []string, e *env) int {
 	if len(args) == 0 {
-		usage(e.stderr)
+		fmt.Fprintln(e.stderr, "error: berth needs a command")
+		commandList(e.stderr)
 		return exitError
 	}
-	name := args[0]
-	switch name {
-	case "-h", "--help", "help":
-		if len(args) > 1 {
-			if c, ok := commands[args[1]]; ok {
-				fmt.Fprintf(e.stdout, "usage: berth %s %s\n\n%s\n", c.name, c.usage, c.summary)
-				return exitOK
-			}
-		}
-		usage(e.stdout)
-		return exitOK
+	switch args[0] {
+	case "-h", "-help", "--help":
+		args = append([]string{"help"}, args[1:]...)
 	case "-v", "--version":
-		name = "version"
+		args = append([]string{"version"}, args[1:]...)
 	}
-	c, ok := commands[name]
-	if !ok {
-		fmt.Fprintf(e.stderr, "error: unknown command %q\n", name)
-		if s := closest(name, commandNames()); s != "" {
-			fmt.Fprintf(e.stderr, "hint: did you mean %q?\n", s)
-		}
-		fmt.Fprintln(e.stderr, "hint: run 'berth --help' for the list of commands")
+	c, err := lookup(args[:1])
+	if err != nil {
+		fmt.Fprintf(e.stderr, "error: %v\n", err)
 		return exitError
 	}
-	if c.pending != "" {
-		fmt.Fprintf(e.stderr, "error: berth %s is not built yet (%s)\n", c.name, c.pending)
-		return exitError
-	}
-	return c.run(e, args[1:])
+	return c.exec(e, args[1:])
 }
 
-func commandNames() []string {
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
+// lookup finds the command a path of names ("runbook", "run") designates.
+func lookup(path []string) (*command, error) {
+	c, ok := commands[path[0]]
+	if !ok {
+		return nil, unknown("command", path[0], commandNames(), "; run 'berth help' for the list of commands")
 	}
-	sort.Strings(names)
+	for _, name := range path[1:] {
+		s, err := c.sub(name)
+		if err != nil {
+			return nil, err
+		}
+		c = s
+	}
+	return c, nil
+}
+
+// unknown is the error for a name that is not one of names, with a suggestion when one is
+// close and otherwise the fallback.
+func unknown(what, name string, names []string, fallback string) error {
+	if s := closest(name, names); s != "" {
+		return fmt.Errorf("unknown %s %q; did you mean %q?", what, name, s)
+	}
+	return fmt.Errorf("unknown %s %q%s", what, name, fallback)
+}
+
+// path is the command's name as typed after "berth": "plan", "runbook run".
+func (c *command) path() string {
+	if c.parent != nil {
+		return c.parent.path() + " " + c.name
+	}
+	return c.name
+}
+
+func (c *command) sub(name string) (*command, error) {
+	for _, s := range c.subs {
+		if s.name == name {
+			return s, nil
+		}
+	}
+	if len(c.subs) == 0 {
+		return nil, fmt.Errorf("berth %s has no subcommands", c.path())
+	}
+	return nil, unknown(c.path()+" subcommand", name, c.subNames(), "; use "+orList(c.subNames()))
+}
+
+func (c *command) subNames() []string {
+	names := make([]string, len(c.subs))
+	for i, s := range c.subs {
+		names[i] = s.name
+	}
 	return names
 }
 
-func usage(w io.Writer) {
-	fmt.Fprint(w, `berth provisions Docker hosts over SSH from an HCL inventory and runs compose stacks on them.
-
-usage: berth COMMAND [flags] [args]
-
-commands:
-`)
-	for _, n := range commandNames() {
-		c := commands[n]
-		s := c.summary
-		if c.pending != "" {
-			s += " (not built yet)"
-		}
-		fmt.Fprintf(w, "  %-10s %s\n", n, s)
+// exec runs the command with the arguments after its name.
+func (c *command) exec(e *env, args []string) int {
+	if len(c.subs) > 0 {
+		return c.execSub(e, args)
 	}
-	fmt.Fprint(w, `
-common flags: -l/--limit SELECTOR, -p/--parallel N, --json, --no-color
-exit codes: 0 ok, 1 error, 2 changes pending (plan) or drift found (drift), 3 busy (drift)
-run 'berth help COMMAND' for a command's usage.
-`)
+	fs, act := c.flagSet()
+	in, err := c.parse(fs, args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		c.writeUsage(e.stdout)
+		return exitOK
+	case err != nil:
+		return c.usageError(e, err)
+	}
+	return act(e, in)
 }
 
-// newFlags makes a flag set that reports errors on the command's stderr with its usage.
-func newFlags(e *env, c string) *flag.FlagSet {
-	fs := flag.NewFlagSet(c, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		if cmd, ok := commands[c]; ok {
-			fmt.Fprintf(e.stderr, "usage: berth %s %s\n", c, cmd.usage)
-		}
-		fs.PrintDefaults()
+func (c *command) execSub(e *env, args []string) int {
+	if len(args) == 0 {
+		return c.usageError(e, fmt.Errorf("berth %s needs a subcommand: %s", c.path(), orList(c.subNames())))
 	}
-	return fs
+	if isHelp(args[0]) {
+		c.writeUsage(e.stdout)
+		return exitOK
+	}
+	if strings.HasPrefix(args[0], "-") {
+		return c.usageError(e, fmt.Errorf("berth %s needs a subcommand before any flag: %s", c.path(), orList(c.subNames())))
+	}
+	s, err := c.sub(args[0])
+	if err != nil {
+		return c.usageError(e, err)
+	}
+	return s.exec(e, args[1:])
+}
+
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
+
+// usageError reports a command line that does not fit the command: one error line, then the
+// usage, on stderr; exit 1.
+func (c *command) usageError(e *env, err error) int {
+	fmt.Fprintf(e.stderr, "error: %v\n", err)
+	c.writeUsage(e.stderr)
+	return exitError
+}
+
+// flagSet builds the command's flag set. Every leaf command accepts --no-color, the common
+// flag that makes sense everywhere something is printed; a command that has colors or a live
+// view defines it itself.
+func (c *command) flagSet() (*flag.FlagSet, action) {
+	fs := flag.NewFlagSet("berth "+c.path(), flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors and usage are printed by exec, once
+	fs.Usage = func() {}
+	var act action
+	if c.setup != nil {
+		act = c.setup(fs)
+	}
+	if len(c.subs) == 0 && fs.Lookup("no-color") == nil {
+		fs.Bool("no-color", false, "no colors (this command prints none; accepted by every command)")
+	}
+	return fs, act
+}
+
+// parse parses flags and arguments and checks the arguments against the command's params.
+func (c *command) parse(fs *flag.FlagSet, args []string) (invocation, error) {
+	var in invocation
+	if c.argv != "" {
+		if i := slices.Index(args, "--"); i >= 0 {
+			args, in.argv = args[:i], args[i+1:]
+		}
+	}
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return in, c.flagError(fs, err)
+	}
+	if err := c.checkArgs(pos); err != nil {
+		return in, err
+	}
+	if c.argv != "" && len(in.argv) == 0 {
+		return in, fmt.Errorf("berth %s needs a command after --", c.path())
+	}
+	in.args = pos
+	return in, nil
+}
+
+// commonFlags are the flags the README promises across commands, by each of their names.
+var commonFlags = map[string]string{
+	"l": "-l/--limit", "limit": "-l/--limit", "p": "-p/--parallel", "parallel": "-p/--parallel",
+	"json": "--json", "no-color": "--no-color",
+}
+
+// flagError rewords the flag package's error for a flag the command does not define: a
+// common flag the command has no use for is refused by name, a typo gets a suggestion.
+func (c *command) flagError(fs *flag.FlagSet, err error) error {
+	// The flag package has no error type for this; its message is stable.
+	name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -")
+	if !ok {
+		return err
+	}
+	if common, ok := commonFlags[name]; ok {
+		return fmt.Errorf("berth %s does not take %s", c.path(), common)
+	}
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	if s := closest(name, names); s != "" {
+		return fmt.Errorf("unknown flag %s; did you mean %s?", dashed(name), dashed(s))
+	}
+	return fmt.Errorf("unknown flag %s; 'berth help %s' lists the flags", dashed(name), c.path())
+}
+
+// checkArgs checks the number of positional arguments against the command's params.
+func (c *command) checkArgs(pos []string) error {
+	need := 0
+	for _, p := range c.args {
+		if !p.optional {
+			need++
+		}
+	}
+	switch {
+	case len(pos) < need:
+		return fmt.Errorf("berth %s needs %s", c.path(), c.args[len(pos)].name)
+	case len(pos) > len(c.args) && len(c.args) == 0:
+		return fmt.Errorf("berth %s takes no arguments, got %s", c.path(), strings.Join(pos, " "))
+	case len(pos) > len(c.args):
+		return fmt.Errorf("berth %s takes at most %d %s (%s), got %d: %s", c.path(), len(c.args),
+			plural(len(c.args), "argument", "arguments"), c.synopsisArgs(), len(pos), strings.Join(pos, " "))
+	}
+	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // parseArgs parses flags that may come before or after positional arguments, as ops people
@@ -139,6 +300,34 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+func commandNames() []string {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// allCommands is every command and subcommand, parents before their subcommands, sorted.
+func allCommands() []*command {
+	var all []*command
+	for _, n := range commandNames() {
+		c := commands[n]
+		all = append(all, c)
+		all = append(all, c.subs...)
+	}
+	return all
+}
+
+// orList joins names as "a, b or c".
+func orList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // closest returns the candidate nearest to s when it is close enough to be a likely typo.

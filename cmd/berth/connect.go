@@ -20,7 +20,7 @@ type connectFlags struct {
 
 func addConnectFlags(fs *flag.FlagSet) *connectFlags {
 	c := &connectFlags{}
-	fs.IntVar(&c.parallel, "p", 10, "how many hosts to work on at once")
+	fs.IntVar(&c.parallel, "p", 10, "work on at most `N` hosts at once")
 	fs.IntVar(&c.parallel, "parallel", 10, "same as -p")
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Minute, "deadline for the whole run")
 	return c
@@ -78,16 +78,4 @@ func selectHosts(e *env, dir string, f *inventoryFlags) (*inventory.Inventory, [
 		return nil, nil, false
 	}
 	return inv, names, ok
-}
-
-// oneDir returns the optional inventory directory positional argument.
-func oneDir(e *env, cmd string, pos []string) (string, bool) {
-	switch len(pos) {
-	case 0:
-		return ".", true
-	case 1:
-		return pos[0], true
-	}
-	fmt.Fprintf(e.stderr, "error: %s takes at most one inventory directory, got %q\n", cmd, pos)
-	return "", false
 }

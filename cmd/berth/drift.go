@@ -1,7 +1,9 @@
 package main
 
 import (
+	"flag"
 	"fmt"
+	"time"
 
 	"github.com/berth-dev/berth/provisioner"
 )
@@ -10,29 +12,30 @@ func init() {
 	register(&command{
 		name:    "drift",
 		summary: "report hosts that differ from the inventory, read-only",
-		usage:   "[DIR] [-l SELECTOR] [--json] [--junit FILE] [-p N]",
-		run:     runDrift,
+		args:    []param{optional("DIR")},
+		about:   "exit codes, most severe first: 1 a host could not be checked, 3 a host is busy (an apply holds its lock), 2 drift, 0 none.",
+		setup: func(fs *flag.FlagSet) action {
+			f := addEngineFlags(fs, time.Hour)
+			junit := fs.String("junit", "", "also write a JUnit XML report to `FILE` (one test case per host and resource)")
+			return func(e *env, in invocation) int { return runDrift(e, dirArg(in.args), f, *junit) }
+		},
 	})
 }
 
 // runDrift never changes a host and never takes the apply lock. Exit codes, most severe
 // first: 1 a host could not be checked, 3 a host is busy (an apply holds its lock, so what
 // was seen may be mid-change), 2 drift, 0 none.
-func runDrift(e *env, args []string) int {
-	fs := newFlags(e, "drift")
-	f := addEngineFlags(fs)
-	junit := fs.String("junit", "", "also write a JUnit XML report to FILE (one test case per host and resource)")
-	pos, err := parseArgs(fs, args)
-	if err != nil || len(pos) > 1 || !f.inv.check(e) {
+func runDrift(e *env, dir string, f *engineFlags, junit string) int {
+	if !f.inv.check(e) {
 		return exitError
 	}
-	run, code := makePlan(e, dirArg(pos), f, "berth drift", true)
+	run, code := makePlan(e, dir, f, "berth drift", true)
 	if run == nil {
 		return code
 	}
 	defer run.Close()
-	if *junit != "" {
-		if err := writeJUnit(*junit, run.Plan); err != nil {
+	if junit != "" {
+		if err := writeJUnit(junit, run.Plan); err != nil {
 			fmt.Fprintf(e.stderr, "error: %v\n", err)
 			return exitError
 		}

@@ -20,7 +20,7 @@ import (
 	"github.com/berth-dev/berth/provisioner/hostlock"
 )
 
-// engineFlags are shared by plan, apply and drift.
+// engineFlags are shared by plan, apply, drift, runbook run and runbook undo.
 type engineFlags struct {
 	inv         *inventoryFlags
 	parallel    int
@@ -32,13 +32,15 @@ type engineFlags struct {
 	forceRecreate bool
 }
 
-func addEngineFlags(fs *flag.FlagSet) *engineFlags {
+// addEngineFlags registers the inventory flags and the engine's; timeout is the default
+// bound on the whole run, which differs between commands.
+func addEngineFlags(fs *flag.FlagSet, timeout time.Duration) *engineFlags {
 	f := &engineFlags{inv: addInventoryFlags(fs)}
-	fs.IntVar(&f.parallel, "p", 10, "work on at most N hosts at once")
+	fs.IntVar(&f.parallel, "p", 10, "work on at most `N` hosts at once")
 	fs.IntVar(&f.parallel, "parallel", 10, "same as -p")
 	fs.BoolVar(&f.stats, "stats", false, "print round trips and connection time per host")
 	fs.DurationVar(&f.lockTimeout, "lock-timeout", 0, "wait this long for a host lock held by another berth (default: fail at once)")
-	fs.DurationVar(&f.timeout, "timeout", time.Hour, "bound on the whole run")
+	fs.DurationVar(&f.timeout, "timeout", timeout, "bound on the whole run")
 	fs.BoolVar(&f.noColor, "no-color", false, "plain progress lines, no live terminal view")
 	return f
 }

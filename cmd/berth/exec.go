@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"slices"
 	"sync"
 
 	"github.com/berth-dev/berth/modules"
@@ -16,8 +15,16 @@ func init() {
 	register(&command{
 		name:    "exec",
 		summary: "run an ad-hoc command on selected hosts",
-		usage:   "[DIR] -l SELECTOR [-p N] [--no-become] [--json] -- CMD...",
-		run:     runExec,
+		args:    []param{optional("DIR")},
+		argv:    "CMD...",
+		about: `-l is required: -l '*' runs on every host. Everything after -- is the command, verbatim.
+example: berth exec inventory/ -l app-1 -- uptime`,
+		setup: func(fs *flag.FlagSet) action {
+			f := addInventoryFlags(fs)
+			cf := addConnectFlags(fs)
+			noBecome := fs.Bool("no-become", false, "run as the SSH user, without sudo")
+			return func(e *env, in invocation) int { return runExec(e, dirArg(in.args), in.argv, f, cf, *noBecome) }
+		},
 	})
 }
 
@@ -30,13 +37,8 @@ type execEvent struct {
 	Error  string `json:"error,omitempty"`
 }
 
-func runExec(e *env, args []string) int {
-	fs := newFlags(e, "exec")
-	f := addInventoryFlags(fs)
-	cf := addConnectFlags(fs)
-	noBecome := fs.Bool("no-become", false, "run as the SSH user, without sudo")
-	dir, argv, ok := execArgs(e, fs, args)
-	if !ok || !f.check(e) {
+func runExec(e *env, dir string, argv []string, f *inventoryFlags, cf *connectFlags, noBecome bool) int {
+	if !f.check(e) {
 		return exitError
 	}
 	if f.limit == "" {
@@ -61,7 +63,7 @@ func runExec(e *env, args []string) int {
 			return err
 		}
 		defer c.Close()
-		res, err := c.Run(ctx, modules.Command{Argv: argv, NoBecome: *noBecome,
+		res, err := c.Run(ctx, modules.Command{Argv: argv, NoBecome: noBecome,
 			Stream: func(stream, line string) { out.line(name, stream, line) }})
 		if err != nil {
 			return err
@@ -73,22 +75,6 @@ func runExec(e *env, args []string) int {
 		return nil
 	})
 	return out.summary(outcomes)
-}
-
-// execArgs splits "[DIR] [flags] -- CMD...": everything after the first "--" is the command,
-// taken verbatim (its own flags are not berth's).
-func execArgs(e *env, fs *flag.FlagSet, args []string) (string, []string, bool) {
-	i := slices.Index(args, "--")
-	if i < 0 || i == len(args)-1 {
-		fmt.Fprintln(e.stderr, "error: exec needs a command after --\nhint: berth exec -l web-1 -- uptime")
-		return "", nil, false
-	}
-	pos, err := parseArgs(fs, args[:i])
-	if err != nil {
-		return "", nil, false
-	}
-	dir, ok := oneDir(e, "exec", pos)
-	return dir, args[i+1:], ok
 }
 
 // execOutput prints per-host lines as they arrive ("host | line") and the summary.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -18,8 +19,13 @@ func init() {
 	register(&command{
 		name:    "facts",
 		summary: "show the facts gathered from hosts",
-		usage:   "[DIR] [-l SELECTOR] [-p N] [--json] [--stats]",
-		run:     runFacts,
+		args:    []param{optional("DIR")},
+		setup: func(fs *flag.FlagSet) action {
+			f := addInventoryFlags(fs)
+			cf := addConnectFlags(fs)
+			stats := fs.Bool("stats", false, "print connection time and round trips per host on stderr")
+			return func(e *env, in invocation) int { return runFacts(e, dirArg(in.args), f, cf, *stats) }
+		},
 	})
 }
 
@@ -30,17 +36,8 @@ type factsRun struct {
 	agent string // agentStats
 }
 
-func runFacts(e *env, args []string) int {
-	fs := newFlags(e, "facts")
-	f := addInventoryFlags(fs)
-	cf := addConnectFlags(fs)
-	stats := fs.Bool("stats", false, "print connection time and round trips per host on stderr")
-	pos, err := parseArgs(fs, args)
-	if err != nil || !f.check(e) {
-		return exitError
-	}
-	dir, ok := oneDir(e, "facts", pos)
-	if !ok {
+func runFacts(e *env, dir string, f *inventoryFlags, cf *connectFlags, stats bool) int {
+	if !f.check(e) {
 		return exitError
 	}
 	inv, names, ok := selectHosts(e, dir, f)
@@ -72,7 +69,7 @@ func runFacts(e *env, args []string) int {
 		mu.Unlock()
 		return nil
 	})
-	return reportFacts(e, outcomes, got, f.json, *stats, time.Since(start))
+	return reportFacts(e, outcomes, got, f.json, stats, time.Since(start))
 }
 
 func reportFacts(e *env, outcomes []provisioner.HostOutcome, got map[string]factsRun, asJSON, stats bool, wall time.Duration) int {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"strings"
 	"time"
@@ -15,46 +16,46 @@ import (
 func init() {
 	register(&command{
 		name:    "hosts",
-		summary: "manage host keys: hosts trust HOST",
-		usage:   "trust HOST [DIR] [--fingerprint SHA256:...] [--yes]",
-		run:     runHosts,
+		summary: "manage host keys",
+		subs: []*command{{
+			name:    "trust",
+			summary: "fetch a host's key, check its fingerprint and add it to known_hosts",
+			args:    []param{required("HOST"), optional("DIR")},
+			setup: func(fs *flag.FlagSet) action {
+				f := &trustFlags{inv: addInventoryFlags(fs)}
+				fs.StringVar(&f.fingerprint, "fingerprint", "", "write the key only if the host presents this `SHA256:...` fingerprint")
+				fs.BoolVar(&f.yes, "yes", false, "write the key without asking (trust on first use)")
+				fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "deadline for fetching the key")
+				return func(e *env, in invocation) int { return runTrust(e, in.args[0], dirArg(in.args[1:]), f) }
+			},
+		}},
 	})
 }
 
-func runHosts(e *env, args []string) int {
-	if len(args) == 0 || args[0] != "trust" {
-		fmt.Fprintln(e.stderr, "error: usage: berth hosts trust HOST [DIR] [--fingerprint SHA256:...] [--yes]")
-		return exitError
-	}
-	fs := newFlags(e, "hosts")
-	f := addInventoryFlags(fs)
-	want := fs.String("fingerprint", "", "write the key only if the host presents this SHA256 fingerprint")
-	yes := fs.Bool("yes", false, "write the key without asking (trust on first use)")
-	timeout := fs.Duration("timeout", 30*time.Second, "deadline for fetching the key")
-	pos, err := parseArgs(fs, args[1:])
-	if err != nil || len(pos) < 1 {
-		fs.Usage()
-		return exitError
-	}
-	dir, ok := oneDir(e, "hosts trust", pos[1:])
-	if !ok {
-		return exitError
-	}
-	inv, ok := loadInventory(e, dir, f)
+// trustFlags are the flags of berth hosts trust.
+type trustFlags struct {
+	inv         *inventoryFlags
+	fingerprint string
+	yes         bool
+	timeout     time.Duration
+}
+
+func runTrust(e *env, host, dir string, f *trustFlags) int {
+	inv, ok := loadInventory(e, dir, f.inv)
 	if !ok {
 		return exitError
 	}
 	r, err := newResolver(e, inv)
 	if err == nil {
 		var cfg *conn.Config
-		if cfg, err = r.ResolveName(pos[0]); err == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+		if cfg, err = r.ResolveName(host); err == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
 			defer cancel()
-			err = trustHost(e, ctx, cfg, *want, *yes)
+			err = trustHost(e, ctx, cfg, f.fingerprint, f.yes)
 		}
 	}
 	if err != nil {
-		hostError(e, pos[0], err)
+		hostError(e, host, err)
 		return exitError
 	}
 	return exitOK

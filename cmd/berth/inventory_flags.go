@@ -27,11 +27,11 @@ type inventoryFlags struct {
 // addInventoryFlags registers -var, -var-file, -l/--limit, --format and --json on fs.
 func addInventoryFlags(fs *flag.FlagSet) *inventoryFlags {
 	f := &inventoryFlags{vars: varFlag{}}
-	fs.Var(f.vars, "var", "set a variable: -var NAME=VALUE (repeatable)")
-	fs.Var(&f.varFiles, "var-file", "read variables from a file of NAME = VALUE lines (repeatable)")
-	fs.StringVar(&f.limit, "l", "", "limit to hosts matching a selector (host, group, key=value, *)")
+	fs.Var(f.vars, "var", "set the variable `NAME=VALUE` (repeatable)")
+	fs.Var(&f.varFiles, "var-file", "read variables from `FILE`, of NAME = VALUE lines (repeatable)")
+	fs.StringVar(&f.limit, "l", "", "limit to hosts matching a `selector` (host, group, key=value, *)")
 	fs.StringVar(&f.limit, "limit", "", "same as -l")
-	fs.StringVar(&f.format, "format", formatText, "diagnostics format: text, compact or json")
+	fs.StringVar(&f.format, "format", formatText, "diagnostics `format`: text, compact or json")
 	fs.BoolVar(&f.json, "json", false, "machine-readable output")
 	return f
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
+	"time"
 
 	"github.com/berth-dev/berth/provisioner"
 )
@@ -11,33 +13,34 @@ func init() {
 	register(&command{
 		name:    "plan",
 		summary: "connect, observe and show what apply would change",
-		usage:   "[DIR] [-l SELECTOR] [-out FILE] [--force-recreate] [--json] [-p N] [--stats]",
-		run:     runPlan,
+		args:    []param{optional("DIR")},
+		about:   "exit codes: 0 nothing to change, 2 changes pending, 1 error (a host that could not be planned is one).",
+		setup: func(fs *flag.FlagSet) action {
+			f := addEngineFlags(fs, time.Hour)
+			f.addForceRecreate(fs)
+			out := fs.String("out", "", "save the plan to `FILE` for a later 'berth apply FILE'")
+			return func(e *env, in invocation) int { return runPlan(e, dirArg(in.args), f, *out) }
+		},
 	})
 }
 
 // runPlan exits 0 when nothing would change, 2 when something would, 1 on errors (a host
 // that could not be observed is an error: its plan is unknown).
-func runPlan(e *env, args []string) int {
-	fs := newFlags(e, "plan")
-	f := addEngineFlags(fs)
-	f.addForceRecreate(fs)
-	out := fs.String("out", "", "save the plan to FILE for a later 'berth apply FILE'")
-	pos, err := parseArgs(fs, args)
-	if err != nil || len(pos) > 1 || !f.inv.check(e) {
+func runPlan(e *env, dir string, f *engineFlags, out string) int {
+	if !f.inv.check(e) {
 		return exitError
 	}
-	sess, code := makePlan(e, dirArg(pos), f, "berth plan", false)
+	sess, code := makePlan(e, dir, f, "berth plan", false)
 	if sess == nil {
 		return code
 	}
 	defer sess.Close()
-	if *out != "" {
-		if err := sess.Plan.Save(*out); err != nil {
+	if out != "" {
+		if err := sess.Plan.Save(out); err != nil {
 			fmt.Fprintf(e.stderr, "error: %v\n", err)
 			return exitError
 		}
-		fmt.Fprintf(e.stderr, "plan saved to %s; apply it with: berth apply %s\n", *out, *out)
+		fmt.Fprintf(e.stderr, "plan saved to %s; apply it with: berth apply %s\n", out, out)
 	}
 	return planExit(sess.Plan)
 }

@@ -16,75 +16,92 @@ import (
 	"golang.org/x/term"
 )
 
+// runbookTimeout bounds a whole run or undo: migrations run long, and their steps have their
+// own timeouts.
+const runbookTimeout = 24 * time.Hour
+
+var runbookArgs = []param{required("NAME"), optional("DIR")}
+
 func init() {
 	register(&command{
 		name:    "runbook",
 		summary: "run ordered, resumable, journaled migration steps",
-		usage: `run NAME [DIR] [--from STEP | --only STEP] [--yes] [--dry-run] [--new]
-       berth runbook status NAME [DIR]
-       berth runbook undo NAME [DIR] [--yes] [--dry-run]
-
-run resumes the last unfinished run of NAME (after asking) at its first step not done;
+		subs: []*command{{
+			name:    "run",
+			summary: "run a runbook's steps, or resume its last unfinished run",
+			args:    runbookArgs,
+			about: `run resumes the last unfinished run of NAME (after asking) at its first step not done;
 --new starts over instead. Each run is journaled in DIR/.berth/runs/NAME/RUN.jsonl.`,
-		run: runRunbook,
+			setup: func(fs *flag.FlagSet) action {
+				f := addRunbookFlags(fs)
+				fs.StringVar(&f.from, "from", "", "start at `STEP`, running again the finished steps from there on")
+				fs.StringVar(&f.only, "only", "", "run `STEP` alone")
+				fs.BoolVar(&f.nw, "new", false, "start a new run even if the last one is unfinished")
+				return f.action("run")
+			},
+		}, {
+			name:    "status",
+			summary: "show where the last run of a runbook stands (reads the journal, no network)",
+			args:    runbookArgs,
+			setup: func(fs *flag.FlagSet) action {
+				f := addInventoryFlags(fs)
+				return func(e *env, in invocation) int {
+					inv, rb, ok := loadRunbook(e, in.args, f)
+					if !ok {
+						return exitError
+					}
+					return runbookStatus(e, inv, rb)
+				}
+			},
+		}, {
+			name:    "undo",
+			summary: "undo the steps the last run finished, last first",
+			args:    runbookArgs,
+			about:   "Steps already undone are skipped, so an undo that stopped can be run again.",
+			setup: func(fs *flag.FlagSet) action {
+				return addRunbookFlags(fs).action("undo")
+			},
+		}},
 	})
 }
 
-// runbookFlags are the flags of the runbook subcommands.
+// runbookFlags are the flags of runbook run and undo; from, only and nw are run's alone.
 type runbookFlags struct {
 	eng          *engineFlags
 	from, only   string
 	yes, dry, nw bool
 }
 
-func runRunbook(e *env, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprintln(e.stderr, "error: runbook needs a subcommand: run, status or undo\nhint: berth runbook run NAME [DIR]")
-		return exitError
-	}
-	sub := args[0]
-	switch sub {
-	case "run", "status", "undo":
-	default:
-		fmt.Fprintf(e.stderr, "error: unknown runbook subcommand %q\nhint: use run, status or undo\n", sub)
-		return exitError
-	}
-	fs := newFlags(e, "runbook")
-	f := &runbookFlags{eng: addEngineFlags(fs)}
-	fs.StringVar(&f.from, "from", "", "start at STEP, running again the finished steps from there on")
-	fs.StringVar(&f.only, "only", "", "run STEP alone")
+// addRunbookFlags registers the flags runbook run and undo share.
+func addRunbookFlags(fs *flag.FlagSet) *runbookFlags {
+	f := &runbookFlags{eng: addEngineFlags(fs, runbookTimeout)}
 	fs.BoolVar(&f.yes, "yes", false, "answer yes to every question: resuming, confirm steps, undo")
 	fs.BoolVar(&f.dry, "dry-run", false, "show each apply step's plan and every command, change nothing")
-	fs.BoolVar(&f.nw, "new", false, "start a new run even if the last one is unfinished")
-	pos, err := parseArgs(fs, args[1:])
-	if err != nil || !f.eng.inv.check(e) {
-		return exitError
-	}
-	if len(pos) < 1 || len(pos) > 2 {
-		fmt.Fprintf(e.stderr, "error: berth runbook %s takes a runbook name and an optional inventory directory\n", sub)
-		return exitError
-	}
-	if !timeoutSet(fs) {
-		f.eng.timeout = 24 * time.Hour // migrations run long; the steps have their own timeouts
-	}
-	inv, ok := loadInventory(e, dirArg(pos[1:]), f.eng.inv)
-	if !ok {
-		return exitError
-	}
-	rb := findRunbook(e, inv, pos[0])
-	if rb == nil {
-		return exitError
-	}
-	if sub == "status" {
-		return runbookStatus(e, inv, rb)
-	}
-	return runbookExec(e, inv, rb, f, sub)
+	return f
 }
 
-func timeoutSet(fs *flag.FlagSet) bool {
-	set := false
-	fs.Visit(func(fl *flag.Flag) { set = set || fl.Name == "timeout" })
-	return set
+// action runs or undoes (sub) the runbook the arguments name.
+func (f *runbookFlags) action(sub string) action {
+	return func(e *env, in invocation) int {
+		inv, rb, ok := loadRunbook(e, in.args, f.eng.inv)
+		if !ok {
+			return exitError
+		}
+		return runbookExec(e, inv, rb, f, sub)
+	}
+}
+
+// loadRunbook loads the inventory of "NAME [DIR]" and finds the runbook NAME in it.
+func loadRunbook(e *env, args []string, f *inventoryFlags) (*inventory.Inventory, *inventory.Runbook, bool) {
+	if !f.check(e) {
+		return nil, nil, false
+	}
+	inv, ok := loadInventory(e, dirArg(args[1:]), f)
+	if !ok {
+		return nil, nil, false
+	}
+	rb := findRunbook(e, inv, args[0])
+	return inv, rb, rb != nil
 }
 
 func findRunbook(e *env, inv *inventory.Inventory, name string) *inventory.Runbook {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"time"
 
@@ -13,33 +14,28 @@ func init() {
 	register(&command{
 		name:    "unlock",
 		summary: "remove a stale host lock",
-		usage:   "HOST [DIR] --id TOKEN",
-		run:     runUnlock,
+		args:    []param{required("HOST"), optional("DIR")},
+		about:   "Without --id it only shows who holds the lock, and exits 3 when it is held.",
+		setup: func(fs *flag.FlagSet) action {
+			f := addInventoryFlags(fs)
+			id := fs.String("id", "", "the lock id (`TOKEN`) shown by the busy error")
+			timeout := fs.Duration("timeout", time.Minute, "deadline for the whole command")
+			return func(e *env, in invocation) int {
+				return runUnlock(e, in.args[0], dirArg(in.args[1:]), f, *id, *timeout)
+			}
+		},
 	})
 }
 
-// runUnlock removes a host's lock given its id. Without --id it only shows who holds it.
-func runUnlock(e *env, args []string) int {
-	fs := newFlags(e, "unlock")
-	f := addInventoryFlags(fs)
-	id := fs.String("id", "", "the lock id (token) shown by the busy error")
-	timeout := fs.Duration("timeout", time.Minute, "deadline for the whole command")
-	pos, err := parseArgs(fs, args)
-	if err != nil || len(pos) < 1 {
-		fs.Usage()
-		return exitError
-	}
-	dir, ok := oneDir(e, "unlock", pos[1:])
-	if !ok {
-		return exitError
-	}
+// runUnlock removes a host's lock given its id. Without an id it only shows who holds it.
+func runUnlock(e *env, host, dir string, f *inventoryFlags, id string, timeout time.Duration) int {
 	inv, ok := loadInventory(e, dir, f)
 	if !ok {
 		return exitError
 	}
-	h := inv.Host(pos[0])
+	h := inv.Host(host)
 	if h == nil {
-		fmt.Fprintf(e.stderr, "error: no host %q in the inventory\n", pos[0])
+		fmt.Fprintf(e.stderr, "error: no host %q in the inventory\n", host)
 		return exitError
 	}
 	r, err := newResolver(e, inv)
@@ -47,7 +43,7 @@ func runUnlock(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "error: %v\n", err)
 		return exitError
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	c, err := dialPlain(ctx, r, h)
 	if err != nil {
@@ -55,14 +51,14 @@ func runUnlock(e *env, args []string) int {
 		return exitError
 	}
 	defer c.Close()
-	if *id == "" {
+	if id == "" {
 		return showLock(e, ctx, c)
 	}
-	if err := hostlock.Unlock(ctx, c, "", *id); err != nil {
+	if err := hostlock.Unlock(ctx, c, "", id); err != nil {
 		hostError(e, h.Name, err)
 		return exitError
 	}
-	fmt.Fprintf(e.stdout, "%s: lock %s removed\n", h.Name, *id)
+	fmt.Fprintf(e.stdout, "%s: lock %s removed\n", h.Name, id)
 	return exitOK
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 
 	"github.com/berth-dev/berth/inventory"
@@ -13,26 +14,20 @@ func init() {
 	register(&command{
 		name:    "validate",
 		summary: "parse and check the inventory, compose files and runbooks (no network)",
-		usage:   "[DIR] [-var NAME=VALUE] [-var-file FILE] [--format text|compact|json] [--json]",
-		run:     runValidate,
+		args:    []param{optional("DIR")},
+		about:   "Text and compact diagnostics go to stderr; --json prints them as a JSON array on stdout.",
+		setup: func(fs *flag.FlagSet) action {
+			f := addInventoryFlags(fs)
+			return func(e *env, in invocation) int { return runValidate(e, dirArg(in.args), f) }
+		},
 	})
 }
 
 // runValidate loads the inventory and reports every problem; it touches no host.
 // Text and compact diagnostics go to stderr; --json prints the diagnostics array to stdout.
-func runValidate(e *env, args []string) int {
-	fs := newFlags(e, "validate")
-	f := addInventoryFlags(fs)
-	pos, err := parseArgs(fs, args)
-	if err != nil || len(pos) > 1 || !f.check(e) {
-		if len(pos) > 1 {
-			fmt.Fprintln(e.stderr, "error: validate takes one inventory directory")
-		}
+func runValidate(e *env, dir string, f *inventoryFlags) int {
+	if !f.check(e) {
 		return exitError
-	}
-	dir := "."
-	if len(pos) == 1 {
-		dir = pos[0]
 	}
 	inv, diags := inventory.Load(dir, f.options(e))
 	if !diags.HasErrors() {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -14,10 +15,11 @@ func init() {
 	register(&command{
 		name:    "version",
 		summary: "print berth's version",
-		usage:   "",
-		run: func(e *env, args []string) int {
-			fmt.Fprintf(e.stdout, "berth %s %s/%s %s\n", versionString(), runtime.GOOS, runtime.GOARCH, runtime.Version())
-			return exitOK
+		setup: func(*flag.FlagSet) action {
+			return func(e *env, _ invocation) int {
+				fmt.Fprintf(e.stdout, "berth %s %s/%s %s\n", versionString(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+				return exitOK
+			}
 		},
 	})
 }
