@@ -193,6 +193,7 @@ volumes:
 func newStack(h stackHost, env string, edit func(*stack.Spec)) *stack.Resource {
 	spec := stack.Spec{
 		Dir:         "/srv/berth/shop",
+		Images:      stack.ImagesPull,
 		Name:        "shop",
 		ComposeFile: []byte(shopCompose),
 		ConfigFiles: map[string][]byte{"conf/app.ini": []byte("[app]\n")},

@@ -58,8 +58,11 @@ func (s Spec) Validate() error {
 			return fmt.Errorf("stack %s: config file %q: %w", s.Name, rel, err)
 		}
 	}
-	if s.Images != "" && s.Images != ImagesPull && s.Images != ImagesShip {
+	if s.Images != ImagesPull && s.Images != ImagesShip {
 		return fmt.Errorf("stack %s: images = %q: want %q or %q", s.Name, s.Images, ImagesPull, ImagesShip)
+	}
+	if s.HealthTimeout <= 0 {
+		return fmt.Errorf("stack %s: no health timeout", s.Name)
 	}
 	return nil
 }

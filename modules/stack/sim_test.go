@@ -23,6 +23,7 @@ func testSpec(gen string) Spec {
 	return Spec{
 		Name:        "shop",
 		Dir:         "/srv/berth/shop",
+		Images:      ImagesPull,
 		ComposeFile: []byte("services:\n  web:\n    image: registry.test:5000/web:1\n  worker:\n    image: registry.test:5000/worker:1\n"),
 		ConfigFiles: map[string][]byte{"conf/app.ini": []byte("[app]\nport=8080\n")},
 		Env:         []byte("API_KEY=" + canary + "\nMODE=prod\n"),

@@ -24,9 +24,6 @@ const (
 // version). Where the stack's own files go is the inventory's business (Spec.Dir).
 const StateRoot = "/var/lib/berth/stacks"
 
-// DefaultHealthTimeout bounds the wait for healthy containers when the spec sets none.
-const DefaultHealthTimeout = 90 * time.Second
-
 // Images modes.
 const (
 	ImagesPull = "pull" // the host pulls from a registry
@@ -66,7 +63,7 @@ type Spec struct {
 	Project *types.Project
 	// Ports are berth's chosen host ports, by port name.
 	Ports map[string]PublishedPort
-	// Images is ImagesPull (default) or ImagesShip.
+	// Images is ImagesPull or ImagesShip (the inventory defaults it).
 	Images string
 	// LocalImages and Save serve images = "ship": the engine fills LocalImages from the local
 	// daemon before planning and provides Save to stream an image.
@@ -76,7 +73,8 @@ type Spec struct {
 	ForceRecreate bool
 	// PruneImages removes dangling images (`docker image prune -f`, never volumes) after a
 	// successful deploy.
-	PruneImages   bool
+	PruneImages bool
+	// HealthTimeout bounds the wait for healthy containers (the inventory defaults it).
 	HealthTimeout time.Duration
 	Compose       Compose
 	// Replica is this host's replica number of the stack (1-based), set as a label.
@@ -98,14 +96,9 @@ var (
 	_ modules.StackMember = (*Resource)(nil)
 )
 
-// New returns the stack resource for spec, with defaults filled in.
+// New returns the stack resource for spec, complete as the inventory fills it: no default
+// is filled here (Validate refuses what is missing when a deploy starts).
 func New(spec Spec) *Resource {
-	if spec.Images == "" {
-		spec.Images = ImagesPull
-	}
-	if spec.HealthTimeout <= 0 {
-		spec.HealthTimeout = DefaultHealthTimeout
-	}
 	r := &Resource{spec: spec, poll: time.Second, sleep: sleepCtx, now: time.Now}
 	r.files = desiredFiles(spec)
 	return r
