@@ -399,6 +399,27 @@ dd if=/dev/zero of=$d/fill bs=4k 2>/dev/null || true`)
 		os.Remove(filepath.Join(r.dir, "stacks/web/extra.conf"))
 		r.convergeAfterFault(t)
 	})
+	scenario("an apply interrupted mid-recreate leaves a renamed container; the next apply removes it and converges in one run", func(t *testing.T) {
+		greeting := r.serving(t, h1)
+		for _, h := range r.bed.Hosts {
+			// What both compose generations leave when stopped between renaming the old
+			// container to "<its short ID>_<name>" and removing it.
+			hostOut(t, h, "sh", "-c", `set -e; id=$(docker ps -q --no-trunc --filter label=com.docker.compose.project=web | head -1)
+name=$(docker inspect -f '{{.Name}}' $id | cut -c2-); docker rename $id $(echo $id | cut -c1-12)_$name`)
+		}
+		res := r.berth(t, 2*time.Minute, 2, "plan", r.dir, "--no-color")
+		if n := strings.Count(res.Stdout, "was left by an interrupted recreate"); n != len(r.bed.Hosts) {
+			t.Errorf("the plan names %d leftovers, want one per host:\n%s", n, res.Stdout)
+		}
+		r.berth(t, 8*time.Minute, 0, "apply", r.dir, "--yes", "--no-color")
+		for _, h := range r.bed.Hosts {
+			if out := hostOut(t, h, "sh", "-c", "docker ps -a --format '{{.Names}}' | grep -E '^[0-9a-f]{12}_' || true"); out != "" {
+				t.Errorf("%s: leftover containers remain: %s", h.Name, out)
+			}
+			r.served(t, h, greeting)
+		}
+		r.converged(t)
+	})
 	scenario("apply must start a stopped Docker daemon before deploying on it", func(t *testing.T) {
 		hostOut(t, h2, "systemctl", "stop", "docker.socket", "docker.service")
 		r.setWeb(t, "docker-was-stopped", healthy)
