@@ -2,7 +2,9 @@
 // this directory) and, in its tests, the contract that keeps it honest:
 //
 //   - every hcl snippet loads with the inventory loader, or fails with the diagnostic its
-//     marker names (snippets_test.go; markers are described in contract_test.go).
+//     marker names (snippets_test.go; markers are described in contract_test.go);
+//   - docs/inventory.md documents every block type and attribute of the inventory schema,
+//     and its snippets use no attribute the schema lacks (schema_test.go).
 //
 // The tests need no network and no Docker: plain `go test ./docs/`.
 package docs
