@@ -363,3 +363,36 @@ func list(flags map[string]bool) string {
 	sort.Strings(out)
 	return strings.Join(out, " ")
 }
+
+// TestParseHelpFlags reads both help layouts: flag.PrintDefaults (berth until now, on
+// stderr) and a hand-written table (help printed on stdout).
+func TestParseHelpFlags(t *testing.T) {
+	defaults := "usage: berth drift [DIR] [--junit FILE]\n  -junit string\n    \talso write a JUnit XML report\n  -l string\n    \tlimit to hosts\n  -lock-timeout duration\n    \twait (default: fail at once)\n"
+	table := "usage: berth drift [DIR] [--junit FILE]\n\nflags:\n  -l, --limit SELECTOR   limit to hosts\n  --junit FILE           also write a JUnit XML report\n  --lock-timeout D       wait this long\n  -p/--parallel N        hosts at once\n"
+	for name, c := range map[string]struct {
+		help string
+		want string
+	}{
+		"PrintDefaults": {defaults, "--junit --lock-timeout -l"},
+		"table":         {table, "--junit --limit --lock-timeout --parallel -l -p"},
+	} {
+		if got := list(parseHelpFlags(c.help)); got != c.want {
+			t.Errorf("%s: got %s, want %s", name, got, c.want)
+		}
+	}
+}
+
+// TestArgFlags ends a command where the shell or the remote command takes over.
+func TestArgFlags(t *testing.T) {
+	for line, want := range map[string]string{
+		"inventory/ -l app-1 -- uptime":                         "l",
+		"[DIR] [--from STEP | --only STEP] [--yes]":             "from only yes",
+		"inventory/ --no-color > /var/log/drift.log 2>&1; echo": "no-color",
+		"inventory/ --junit drift.xml   # nightly: -x":          "junit",
+		"HOST --id ID; then berth apply --yes":                  "id",
+	} {
+		if got := strings.Join(argFlags(strings.Fields(line)), " "); got != want {
+			t.Errorf("%q: got %q, want %q", line, got, want)
+		}
+	}
+}

@@ -43,7 +43,7 @@ func TestSchemaComplete(t *testing.T) {
 // docs/inventory.md.
 func TestReferenceDocumentsSchema(t *testing.T) {
 	d := referenceDoc(t)
-	inSnippets := snippetNames(t, d, false)
+	inSnippets := snippetNames(t, d)
 	sections := sectionSpans(d)
 	schema := inventory.Schema()
 	var paths []string
@@ -77,7 +77,7 @@ func TestReferenceSnippetsUseSchema(t *testing.T) {
 	for _, b := range inventory.RootBlocks() {
 		roots[b] = true
 	}
-	for name := range snippetNames(t, referenceDoc(t), true) {
+	for name := range snippetNames(t, referenceDoc(t)) {
 		path, attr, isAttr := strings.Cut(name, "=")
 		parent, _, nested := cutLast(path)
 		switch {
@@ -106,14 +106,14 @@ func referenceDoc(t *testing.T) doc {
 
 // snippetNames parses the hcl snippets of d and returns what they write: block paths
 // ("stack.port") and attributes ("stack.port=container"). Snippets marked as errors or
-// skipped are left out; all says to include those marked as errors (a snippet showing a
-// refused attribute documents nothing).
-func snippetNames(t *testing.T, d doc, all bool) map[string]bool {
+// skipped are left out: a snippet showing a refused attribute documents nothing, and may
+// show one the schema does not have.
+func snippetNames(t *testing.T, d doc) map[string]bool {
 	t.Helper()
 	fs, _ := fences(d)
 	out := map[string]bool{}
 	for _, f := range fs {
-		if f.lang != "hcl" || f.marker != nil && (f.marker.skip != "" || f.marker.errSum != "" && !all) {
+		if f.lang != "hcl" || f.marker != nil && (f.marker.skip != "" || f.marker.errSum != "") {
 			continue
 		}
 		src, prefix := f.body, ""
