@@ -1,0 +1,2 @@
+# written by berth for ${name}
+zone = ${zone}
