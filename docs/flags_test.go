@@ -61,14 +61,23 @@ func buildCLI(t *testing.T) *cli {
 	if err != nil {
 		t.Fatalf("go build ./cmd/berth: %v\n%s", err, out)
 	}
-	for _, m := range regexp.MustCompile(`(?m)^\s{1,4}([a-z][a-z0-9-]*)\s{2,}\S`).FindAllStringSubmatch(c.help("--help"), -1) {
+	// "  hosts          manage host keys" and, for a subcommand, "  hosts trust    fetch ...".
+	for _, m := range regexp.MustCompile(`(?m)^\s{1,4}([a-z][a-z0-9-]*)(?: ([a-z][a-z0-9-]*))?\s{2,}\S`).FindAllStringSubmatch(c.help("--help"), -1) {
 		c.commands[m[1]] = true
+		if m[2] != "" {
+			if c.subs[m[1]] == nil {
+				c.subs[m[1]] = map[string]bool{}
+			}
+			c.subs[m[1]][m[2]] = true
+		}
 	}
 	if len(c.commands) < 5 {
 		t.Fatalf("berth --help lists %d commands; cannot read its format:\n%s", len(c.commands), c.help("--help"))
 	}
 	for cmd := range c.commands {
-		c.subs[cmd] = map[string]bool{}
+		if c.subs[cmd] == nil {
+			c.subs[cmd] = map[string]bool{}
+		}
 		re := regexp.MustCompile(`berth ` + cmd + ` ([a-z][a-z0-9-]*)\b`)
 		for _, m := range re.FindAllStringSubmatch(c.help("help", cmd)+c.help(cmd, "--help"), -1) {
 			c.subs[cmd][m[1]] = true
