@@ -135,7 +135,7 @@ func TestStack(t *testing.T) {
 	t.Run("data survives recreate, rollback and removal", func(t *testing.T) {
 		for _, h := range hosts {
 			checkData(ctx, t, h)
-			rm := stack.Removal("shop", "/srv/berth/shop")
+			rm := stack.Removal("shop", "/srv/berth/shop", "")
 			cs := planOn(ctx, t, h, rm)
 			if len(cs) != 1 || cs[0].After != "containers stopped and removed, volumes kept" {
 				t.Fatalf("%s: removal plan %+v", h.tb.Name, cs)

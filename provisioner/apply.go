@@ -31,9 +31,6 @@ type HostResult struct {
 	Failed string `json:"failed,omitempty"`
 	Error  string `json:"error,omitempty"`
 	Hint   string `json:"hint,omitempty"` // what to do about Error, when berth knows
-	// failedStack is the stack whose change failed ("" when another resource's did): the
-	// later phases hold that stack's removals elsewhere, and the balancers.
-	failedStack string
 }
 
 // Summary is the outcome of an apply.
@@ -69,7 +66,7 @@ func (e *Engine) Apply(ctx context.Context, s *Session) Summary {
 	}
 	var mu sync.Mutex
 	for phase := modules.PhaseDeploy; phase <= modules.PhaseTeardown; phase++ {
-		hold := holds(results)
+		hold := holds(results, s)
 		e.each(ctx, names, func(ctx context.Context, name string) {
 			mu.Lock()
 			r := results[name]
@@ -98,13 +95,29 @@ func (e *Engine) Apply(ctx context.Context, s *Session) Summary {
 // holds says which later-phase changes must not run because a deploy failed earlier in this
 // apply: the old replica of a stack whose new replica failed keeps running (its removal is
 // held), and balancers keep their previous configuration while any stack deploy failed, so
-// traffic never moves to a replica that did not come up. It returns why a step is held, or
-// "".
-func holds(results map[string]*HostResult) func(st Step, phase int) string {
+// traffic never moves to a replica that did not come up. A deploy failed when the replica's
+// host failed before all of the stack's deploy-phase changes there ran (the change itself
+// failed, an earlier one did, or the host could not be planned). It returns why a step is
+// held, or "".
+func holds(results map[string]*HostResult, s *Session) func(st Step, phase int) string {
 	failed := map[string]string{} // stack name -> host where its deploy failed
-	for _, r := range results {
-		if r.Outcome == OutcomeFailed && r.failedStack != "" {
-			failed[r.failedStack] = r.Host
+	for host, r := range results {
+		if r.Outcome != OutcomeFailed {
+			continue
+		}
+		for _, st := range s.hosts[host].steps {
+			if name := stackOf(st.Resource); name != "" && phaseOf(st.Resource) == modules.PhaseDeploy && !st.applied {
+				failed[name] = host
+			}
+		}
+	}
+	if a := s.Plan.Placement; a != nil { // hosts that could not be planned have no steps
+		for _, sp := range a.Stacks {
+			for _, rep := range sp.Replicas {
+				if r := results[rep.Host]; r != nil && r.Outcome == OutcomeFailed && !s.carriedOut(sp.Name, rep.Host, modules.PhaseDeploy) {
+					failed[sp.Name] = rep.Host
+				}
+			}
 		}
 	}
 	return func(st Step, phase int) string {
@@ -140,7 +153,7 @@ func phaseOf(r modules.Resource) int {
 
 // failAt records that st failed with msg, and reports it.
 func (e *Engine) failAt(r *HostResult, st Step, msg string) {
-	r.Outcome, r.Failed, r.Error, r.failedStack = OutcomeFailed, st.Change.Address, msg, stackOf(st.Resource)
+	r.Outcome, r.Failed, r.Error = OutcomeFailed, st.Change.Address, msg
 	e.Events.emit(Event{Type: EventHostFailed, Host: r.Host, Address: st.Change.Address, Error: msg})
 }
 
@@ -148,9 +161,9 @@ func (e *Engine) failAt(r *HostResult, st Step, msg string) {
 // for the duration. A failed change stops the host: later changes depend on earlier ones.
 func (e *Engine) applyPhase(ctx context.Context, hs *hostSession, phase int, r *HostResult, hold func(Step, int) string) {
 	p := hs.plan
-	var todo []Step
-	for _, st := range hs.steps {
-		if phaseOf(st.Resource) == phase {
+	var todo []*Step
+	for i := range hs.steps {
+		if st := &hs.steps[i]; phaseOf(st.Resource) == phase {
 			todo = append(todo, st)
 		}
 	}
@@ -182,29 +195,33 @@ func (e *Engine) applyPhase(ctx context.Context, hs *hostSession, phase int, r *
 	}
 	for i := 0; i < len(todo); {
 		st := todo[i]
-		if why := hold(st, phase); why != "" {
-			e.failAt(r, st, why)
+		if why := hold(*st, phase); why != "" {
+			e.failAt(r, *st, why)
 			return
 		}
 		if run := writeRun(todo[i:], hold, phase); len(run) > 1 {
 			if bw, ok := hs.conn.(modules.BatchWriter); ok {
 				done, err := e.applyWrites(ctx, bw, run)
+				for _, w := range run[:done] {
+					w.applied = true
+				}
 				r.Applied += done
 				if done > 0 {
 					r.Outcome = OutcomeChanged
 				}
 				if err != nil {
-					e.failAt(r, run[done], err.Error())
+					e.failAt(r, *run[min(done, len(run)-1)], err.Error())
 					return
 				}
 				i += len(run)
 				continue
 			}
 		}
-		if err := e.applyChange(ctx, hs, st); err != nil {
-			e.failAt(r, st, err.Error())
+		if err := e.applyChange(ctx, hs, *st); err != nil {
+			e.failAt(r, *st, err.Error())
 			return
 		}
+		st.applied = true
 		r.Applied++
 		r.Outcome = OutcomeChanged
 		i++
@@ -213,10 +230,10 @@ func (e *Engine) applyPhase(ctx context.Context, hs *hostSession, phase int, r *
 
 // writeRun is the longest prefix of steps that are each one file write (modules.Writer)
 // and not held: they can go to the host as one batch.
-func writeRun(steps []Step, hold func(Step, int) string, phase int) []Step {
+func writeRun(steps []*Step, hold func(Step, int) string, phase int) []*Step {
 	n := 0
 	for _, st := range steps {
-		if _, ok := st.Resource.(modules.Writer); !ok || hold(st, phase) != "" {
+		if _, ok := st.Resource.(modules.Writer); !ok || hold(*st, phase) != "" {
 			break
 		}
 		n++
@@ -229,7 +246,7 @@ func writeRun(steps []Step, hold func(Step, int) string, phase int) []Step {
 // all in flight), then a finish event each: done for those written, failed for the first
 // that was not, and failed "not written" for the rest, which the batch never reached. It
 // returns how many were written and, when not all were, why the first of the rest was not.
-func (e *Engine) applyWrites(ctx context.Context, bw modules.BatchWriter, run []Step) (int, error) {
+func (e *Engine) applyWrites(ctx context.Context, bw modules.BatchWriter, run []*Step) (int, error) {
 	switch {
 	case e.Stopping != nil && e.Stopping():
 		return 0, errors.New("stopped by request before this change")

@@ -36,6 +36,8 @@ type Builder func(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a
 type Step struct {
 	Change   modules.Change
 	Resource modules.Resource
+	// applied is set by Apply once the change is carried out (see Session.Realized).
+	applied bool
 }
 
 // Engine plans and applies. Its zero value is not usable; fill every field but Events.
@@ -64,6 +66,9 @@ type Session struct {
 	// Diags are placement problems, at the stacks' source ranges.
 	Diags hcl.Diagnostics
 	hosts map[string]*hostSession
+	// current is the placement the plan started from: the placement file, plus the stacks
+	// found deployed on the hosts (see WithDeployed).
+	current schedule.Assignment
 }
 
 type hostSession struct {
@@ -119,7 +124,15 @@ func (e *Engine) Plan(ctx context.Context, names []string, readOnly bool) *Sessi
 	for n, hs := range sess.hosts {
 		deployed[n] = hs.deployed
 	}
-	placement, diags := Place(e.Inventory, all, WithDeployed(e.Current, deployed))
+	current := WithDeployed(e.Current, deployed)
+	sess.current = current
+	placement, diags := Place(e.Inventory, all, current)
+	// What this run can carry out: nothing starts on a host it does not reach, so a move
+	// there is held (its old place keeps running) and a new replica there waits.
+	placement = schedule.WithinRun(placement, current, func(h string) bool {
+		hs := sess.hosts[h]
+		return hs != nil && hs.facts != nil && hs.plan.Error == ""
+	})
 	sess.Plan.Placement = &placement
 	sess.Diags = diags
 	// Phase 2, every host that answered: build its resources, observe them, diff.

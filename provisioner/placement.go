@@ -18,17 +18,16 @@ func PlacementFilePath(inv *inventory.Inventory) string {
 	return filepath.Join(inv.Dir, schedule.PlacementFileName)
 }
 
-// WritePlacement records, after an apply, where the stacks run now in the placement file beside
-// the inventory (berth.lock.json, for review in the next pull request). berth apply and
-// runbook apply steps both call it, so the file is written in one place, one way. current is
-// the placement the plan started from: a plan that leaves no stack anywhere still writes the
-// file when there was one, so that the removal is recorded.
-func WritePlacement(inv *inventory.Inventory, p *Plan, current schedule.Assignment) error {
-	a := p.Placement
-	if a == nil || (len(a.Stacks) == 0 && len(current.Stacks) == 0) {
+// WritePlacement records, after an apply of s, where the stacks run now in the placement file
+// beside the inventory (berth.lock.json, for review in the next pull request): what the apply
+// carried out, never what was only planned (see Session.Realized), so a failed, interrupted
+// or limited apply leaves a file that describes the hosts. berth apply and runbook apply steps
+// both call it: the file is written in one place, one way.
+func WritePlacement(inv *inventory.Inventory, s *Session) error {
+	if s.Plan.Placement == nil || (len(s.Plan.Placement.Stacks) == 0 && len(s.current.Stacks) == 0) {
 		return nil
 	}
-	return schedule.WritePlacementFile(PlacementFilePath(inv), schedule.NewPlacementFile(*a))
+	return schedule.WritePlacementFile(PlacementFilePath(inv), schedule.NewPlacementFile(s.Realized()))
 }
 
 // CurrentAssignment reads the placement lock beside the inventory; no file means a first run.

@@ -1,6 +1,7 @@
 package provisioner
 
 import (
+	"fmt"
 	"path"
 	"strings"
 
@@ -85,24 +86,34 @@ func StackReplicas(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, 
 }
 
 // StackRemovals returns removals for replicas that leave host: removed from the
-// assignment (fewer replicas, or the stack left the inventory) or moved elsewhere.
-// Removal stops containers and keeps volumes.
+// assignment (fewer replicas, or the stack left the inventory) or moved elsewhere. Each says
+// why, as it is: a replica that moves is not "no longer in the inventory". Removal stops
+// containers and keeps volumes.
 func StackRemovals(inv *inventory.Inventory, host string, a schedule.Assignment) []modules.Resource {
 	var rs []modules.Resource
 	for _, sp := range a.Stacks {
 		dir := path.Join(inv.Defaults.StackRoot, sp.Name) // a stack the inventory dropped
-		if s := inv.Stack(sp.Name); s != nil {
+		s := inv.Stack(sp.Name)
+		if s != nil {
 			dir = s.Dir()
 		}
-		leaves := false
+		var why []string
 		for _, r := range sp.Removed {
-			leaves = leaves || r.Host == host
+			switch {
+			case r.Host != host:
+			case s == nil:
+				why = append(why, fmt.Sprintf("stack %s is no longer in the inventory", sp.Name))
+			default:
+				why = append(why, fmt.Sprintf("replica %d of stack %s is removed (%s)", r.Index, sp.Name, r.Reason))
+			}
 		}
 		for _, r := range sp.Replicas {
-			leaves = leaves || (r.Status == schedule.Moved && r.From == host)
+			if r.Status == schedule.Moved && r.From == host {
+				why = append(why, fmt.Sprintf("replica %d of stack %s moves to %s (%s)", r.Index, sp.Name, r.Host, r.Reason))
+			}
 		}
-		if leaves {
-			rs = append(rs, stack.Removal(sp.Name, dir))
+		if len(why) > 0 {
+			rs = append(rs, stack.Removal(sp.Name, dir, strings.Join(why, "; ")))
 		}
 	}
 	return rs

@@ -71,7 +71,7 @@ func runApply(e *env, arg string, f *engineFlags, yes bool) int {
 	}
 	sum := run.eng.Apply(run.ctx, run.Session)
 	run.prog.finish()
-	if err := provisioner.WritePlacement(run.eng.Inventory, run.Plan, run.eng.Current); err != nil {
+	if err := provisioner.WritePlacement(run.eng.Inventory, run.Session); err != nil {
 		fmt.Fprintf(e.stderr, "error: %v\n", err)
 		return exitError
 	}

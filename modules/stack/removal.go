@@ -15,6 +15,7 @@ import (
 type RemovalResource struct {
 	name string
 	dir  string
+	why  string
 }
 
 var (
@@ -22,10 +23,15 @@ var (
 	_ modules.StackMember = (*RemovalResource)(nil)
 )
 
-// Removal returns the removal of stack name, whose files are in dir unless the manifest on
-// the host records another directory (the manifest wins: it says where berth wrote them).
-func Removal(name, dir string) *RemovalResource {
-	return &RemovalResource{name: name, dir: dir}
+// Removal returns the removal of stack name from a host, whose files are in dir unless the
+// manifest on the host records another directory (the manifest wins: it says where berth
+// wrote them). why is the plan's reason ("replica 0 of stack web moves to h3 (...)"); empty,
+// it says the stack left the inventory.
+func Removal(name, dir, why string) *RemovalResource {
+	if why == "" {
+		why = fmt.Sprintf("stack %s is no longer in the inventory", name)
+	}
+	return &RemovalResource{name: name, dir: dir, why: why}
 }
 
 // Address implements modules.Resource.
@@ -58,7 +64,7 @@ func (r *RemovalResource) Diff(results []modules.ProbeResult) []modules.Change {
 	if !results[0].Exists && len(cs) == 0 && err == nil {
 		return nil
 	}
-	reason := fmt.Sprintf("stack %s is no longer in the inventory", r.name)
+	reason := r.why
 	if err != nil {
 		reason += "; " + err.Error()
 	}

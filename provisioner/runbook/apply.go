@@ -48,7 +48,7 @@ func (a *EngineApplier) Apply(ctx context.Context, st *inventory.Step, dryRun bo
 		return nil
 	}
 	sum := eng.Apply(ctx, sess)
-	if err := provisioner.WritePlacement(inv, sess.Plan, cur); err != nil {
+	if err := provisioner.WritePlacement(inv, sess); err != nil {
 		return err
 	}
 	return summaryError(out, sum)

@@ -15,6 +15,9 @@ type StackPlacement struct {
 	// Removed lists replicas of the current assignment that no longer exist (replicas went
 	// down, or the stack is gone): the caller stops them. Never part of a lock file.
 	Removed []Replica `json:"removed,omitempty"`
+	// Deferred lists new replicas that this run cannot start: their host is not in it (see
+	// WithinRun). Never part of a lock file.
+	Deferred []Replica `json:"deferred,omitempty"`
 }
 
 // Replica is one running copy of a stack.
@@ -26,6 +29,8 @@ type Replica struct {
 	Status Status `json:"status"`
 	// From is the host a moved replica leaves.
 	From string `json:"from,omitempty"`
+	// To is the host a held replica should move to (see WithinRun).
+	To string `json:"to,omitempty"`
 	// Reason explains a move, a removal or a changed port, for the plan.
 	Reason string `json:"reason,omitempty"`
 }
@@ -38,6 +43,7 @@ const (
 	New     Status = "new"     // a replica that did not exist
 	Moved   Status = "moved"   // placed on another host; From says where it was
 	Removed Status = "removed" // stopped: only in StackPlacement.Removed
+	Held    Status = "held"    // should move, but its new host is not in this run: stays
 )
 
 // Stack returns the placement of the named stack, or nil.
@@ -53,7 +59,7 @@ func (a Assignment) Stack(name string) *StackPlacement {
 // Changed reports whether any replica is new, moved or removed, or has a changed port.
 func (a Assignment) Changed() bool {
 	for _, s := range a.Stacks {
-		if len(s.Removed) > 0 {
+		if len(s.Removed) > 0 || len(s.Deferred) > 0 {
 			return true
 		}
 		for _, r := range s.Replicas {
@@ -72,5 +78,6 @@ func sortAssignment(a *Assignment) {
 		s := &a.Stacks[i]
 		sort.Slice(s.Replicas, func(i, j int) bool { return s.Replicas[i].Index < s.Replicas[j].Index })
 		sort.Slice(s.Removed, func(i, j int) bool { return s.Removed[i].Index < s.Removed[j].Index })
+		sort.Slice(s.Deferred, func(i, j int) bool { return s.Deferred[i].Index < s.Deferred[j].Index })
 	}
 }

@@ -28,9 +28,9 @@ func Table(a Assignment) string {
 	return b.String()
 }
 
-// rows merges placed and removed replicas by index; a removed replica comes first.
+// rows merges placed, removed and deferred replicas by index; a removed replica comes first.
 func rows(s StackPlacement) []Replica {
-	rs := append(append([]Replica(nil), s.Removed...), s.Replicas...)
+	rs := append(append(append([]Replica(nil), s.Removed...), s.Replicas...), s.Deferred...)
 	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Index < rs[j].Index })
 	return rs
 }
@@ -53,8 +53,11 @@ func portList(ports map[string]int) string {
 
 func status(r Replica) string {
 	s := string(r.Status)
-	if r.Status == Moved {
+	switch r.Status {
+	case Moved:
 		s += " from " + r.From
+	case Held:
+		s += " on " + r.Host
 	}
 	if r.Reason != "" {
 		s += " (" + r.Reason + ")"
