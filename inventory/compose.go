@@ -12,6 +12,8 @@ import (
 	composeloader "github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/berth-dev/berth/secret"
 )
 
 // loadComposeAll loads every stack's compose project, a few at a time.
@@ -49,7 +51,7 @@ func loadCompose(sd *stackDecl) hcl.Diagnostics {
 		if s.EnvFile != "" {
 			return hcl.Diagnostics{errorf(sd.envRng, "Two env files", "Stack %q sets env_file, which is shipped as the stack's .env, but its directory has a .env too; keep one (the env_file, outside the stack directory, is the usual place for secrets).", s.Name)}
 		}
-		s.Env, s.EnvFile = Secret(sf.files[".env"]), filepath.Join(sd.composeRel, ".env")
+		s.Env, s.EnvFile = secret.Bytes(sf.files[".env"]), filepath.Join(sd.composeRel, ".env")
 	}
 	delete(sf.files, ".env")
 	yamls := map[string][]byte{}

@@ -11,7 +11,7 @@
 //     per-host block (docker, syslog, file, directory, package, service) is evaluated for each
 //     host it selects with that host in scope, and every stack's compose project is loaded
 //     with compose-go the way docker compose on the host will load it.
-//   - Secrets (env files) are Secret values that print as "(sensitive)"; values interpolated
+//   - Secrets (env files) are secret.Bytes values that print as "(sensitive)"; values interpolated
 //     from them are redacted from the loaded compose projects and from compose errors.
 //   - Output is deterministic: hosts, groups, stacks, balancers and runbooks are sorted by
 //     name, diagnostics by file and position, and Inventory.Hash covers every input.

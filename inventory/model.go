@@ -2,10 +2,13 @@ package inventory
 
 import (
 	"io/fs"
+	"path"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/berth-dev/berth/secret"
 )
 
 // Inventory is a loaded, validated inventory: every selector resolved, every per-host block
@@ -33,7 +36,7 @@ type Defaults struct {
 	SSH       SSH
 	Become    bool // run as root through `sudo -n`; default true
 	PortRange PortRange
-	StackRoot string // default "/srv/berth"
+	StackRoot string // default "/srv/berth" (the one place that default is written)
 	// AptLockTimeout bounds the wait for the dpkg lock before apt gives up and names the
 	// process holding it; default 2m.
 	AptLockTimeout time.Duration
@@ -166,7 +169,7 @@ type Stack struct {
 	// ConfigFiles are the other regular files of the stack directory, by relative path.
 	ConfigFiles map[string][]byte
 	// Env is the content of env_file: a secret. Never print it.
-	Env      Secret
+	Env      secret.Bytes
 	EnvFile  string // the env file relative to the inventory directory (env_file, or COMPOSE/.env), for messages
 	Replicas int    // default 1
 	// Profiles are the compose profiles activated for this stack.
@@ -263,3 +266,17 @@ func (inv *Inventory) Host(name string) *Host {
 	}
 	return nil
 }
+
+// Stack returns the stack of that name, or nil.
+func (inv *Inventory) Stack(name string) *Stack {
+	for _, s := range inv.Stacks {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// Dir is the stack's directory on its hosts: Root (which the loader always fills, from the
+// stack's root or the defaults' stack_root) and the stack's name.
+func (s *Stack) Dir() string { return path.Join(s.Root, s.Name) }

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/berth-dev/berth/secret"
 )
 
 // redactProject removes the env file's values from a loaded project: compose interpolates
@@ -24,18 +26,18 @@ func redactProject(p *types.Project, secrets map[string]string) {
 	for name, svc := range p.Services {
 		for k, v := range svc.Environment {
 			if v != nil && leaks(*v, vals) {
-				r := Redacted
+				r := secret.Redacted
 				svc.Environment[k] = &r
 			}
 		}
 		for i, a := range svc.Command {
 			if leaks(a, vals) {
-				svc.Command[i] = Redacted
+				svc.Command[i] = secret.Redacted
 			}
 		}
 		for k, v := range svc.Labels {
 			if leaks(v, vals) {
-				svc.Labels[k] = Redacted
+				svc.Labels[k] = secret.Redacted
 			}
 		}
 		p.Services[name] = svc
@@ -56,7 +58,7 @@ func leaks(s string, secrets []string) bool {
 func redactString(msg string, secrets []string) string {
 	for _, v := range secrets {
 		if len(v) >= 4 {
-			msg = strings.ReplaceAll(msg, v, Redacted)
+			msg = strings.ReplaceAll(msg, v, secret.Redacted)
 		}
 	}
 	return msg

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/berth-dev/berth/secret"
 )
 
 // stackDecl is a stack while it is loaded: the model plus the ranges later checks point at.
@@ -97,7 +99,7 @@ func (l *loader) envFile(a attrs, sd *stackDecl) {
 		sd.s.EnvFile = ""
 		return
 	}
-	sd.s.Env = Secret(b)
+	sd.s.Env = secret.Bytes(b)
 }
 
 func (l *loader) stackBlocks(blocks hcl.Blocks, s *Stack) {

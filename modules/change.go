@@ -27,6 +27,12 @@ type Change struct {
 	After  string `json:"after,omitempty"`
 	// Sensitive marks a change whose values must never be shown.
 	Sensitive bool `json:"sensitive,omitempty"`
+	// Observed is what the emitting resource saw on the host and its Apply acts on (a type
+	// of that resource's own: a stack's deployed manifest, leftover containers...). Apply
+	// takes it from here instead of reading the host again, so it can only do what the
+	// plan showed. It is never encoded: a saved plan is applied by planning again and
+	// comparing (see provisioner.SameChanges), which observes afresh.
+	Observed any `json:"-"`
 }
 
 // MarshalJSON-friendly action: encode as a one-character string.

@@ -6,7 +6,9 @@ import "context"
 //
 // The engine calls Probes, runs them all (for every resource of a host) in one batch, hands
 // each resource back its own results in Diff, and later calls Apply once per change the plan
-// holds. Diff must be pure and deterministic: same desired state and observation, same changes.
+// holds, on the resource that emitted it (never one looked up by address: two resources of a
+// host may share one, such as a stack replica arriving and its removal). Diff must be pure
+// and deterministic: same desired state and observation, same changes.
 type Resource interface {
 	// Address identifies the resource within a host, e.g. "docker.daemon".
 	Address() string
@@ -20,11 +22,21 @@ type Resource interface {
 }
 
 // Dependent is a resource that reacts to changes of others, such as a service restarted when
-// its configuration file changes. The planner adds Notify's change when a dependency changes
-// and the resource has no change of its own.
+// its configuration file changes. When any address of DependsOn has a change on the host, the
+// planner replaces the resource's own changes by what Notify returns: the resource alone
+// knows how its own operations combine with a restart.
 type Dependent interface {
 	DependsOn() []string
-	Notify(host string, changed []string) Change
+	// Notify returns the resource's changes given its own (from Diff) and the addresses of
+	// its dependencies that change (at least one).
+	Notify(own []Change, changed []string) []Change
+}
+
+// StackMember is a resource that belongs to a compose stack: a replica (its deploy and
+// image transfers) or a removal. When a stack's deploy fails on a host, the engine holds
+// the later phases that concern the same stack elsewhere (see provisioner.Engine.Apply).
+type StackMember interface {
+	Stack() string
 }
 
 // Writer is a resource whose changes are each exactly one atomic file write and nothing

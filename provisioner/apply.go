@@ -7,8 +7,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
-	"strings"
-	"sync"
+		"sync"
 	"time"
 
 	"github.com/berth-dev/berth/modules"
@@ -32,6 +31,9 @@ type HostResult struct {
 	Failed string `json:"failed,omitempty"`
 	Error  string `json:"error,omitempty"`
 	Hint   string `json:"hint,omitempty"` // what to do about Error, when berth knows
+	// failedStack is the stack whose change failed ("" when another resource's did): the
+	// later phases hold that stack's removals elsewhere, and the balancers.
+	failedStack string
 }
 
 // Summary is the outcome of an apply.
@@ -96,36 +98,36 @@ func (e *Engine) Apply(ctx context.Context, s *Session) Summary {
 // holds says which later-phase changes must not run because a deploy failed earlier in this
 // apply: the old replica of a stack whose new replica failed keeps running (its removal is
 // held), and balancers keep their previous configuration while any stack deploy failed, so
-// traffic never moves to a replica that did not come up. It returns why a change is held, or
+// traffic never moves to a replica that did not come up. It returns why a step is held, or
 // "".
-func holds(results map[string]*HostResult) func(c modules.Change, phase int) string {
-	failed := map[string]string{} // stack address -> host where its deploy failed
+func holds(results map[string]*HostResult) func(st Step, phase int) string {
+	failed := map[string]string{} // stack name -> host where its deploy failed
 	for _, r := range results {
-		if r.Outcome == OutcomeFailed && strings.HasPrefix(r.Failed, "stack.") {
-			failed[stackAddress(r.Failed)] = r.Host
+		if r.Outcome == OutcomeFailed && r.failedStack != "" {
+			failed[r.failedStack] = r.Host
 		}
 	}
-	return func(c modules.Change, phase int) string {
+	return func(st Step, phase int) string {
 		if phase == modules.PhaseDeploy || len(failed) == 0 {
 			return ""
 		}
-		if h, ok := failed[stackAddress(c.Address)]; ok {
-			return fmt.Sprintf("held: the new replica of %s failed on %s, so this one keeps running", stackAddress(c.Address), h)
+		if h, ok := failed[stackOf(st.Resource)]; ok {
+			return fmt.Sprintf("held: the new replica of stack.%s failed on %s, so this one keeps running", stackOf(st.Resource), h)
 		}
 		if phase == modules.PhaseBalance {
 			a := slices.Min(slices.Collect(maps.Keys(failed)))
-			return fmt.Sprintf("held: %s failed on %s, so the balancer keeps its previous configuration", a, failed[a])
+			return fmt.Sprintf("held: stack.%s failed on %s, so the balancer keeps its previous configuration", a, failed[a])
 		}
 		return ""
 	}
 }
 
-// stackAddress trims an image-shipping address ("stack.web.image.REF") to its stack's.
-func stackAddress(a string) string {
-	if i := strings.Index(a, ".image."); i >= 0 {
-		return a[:i]
+// stackOf names the stack a resource belongs to (modules.StackMember), "" for none.
+func stackOf(r modules.Resource) string {
+	if m, ok := r.(modules.StackMember); ok {
+		return m.Stack()
 	}
-	return a
+	return ""
 }
 
 // phaseOf is the phase a change runs in (see modules.Phased).
@@ -136,20 +138,20 @@ func phaseOf(r modules.Resource) int {
 	return modules.PhaseDeploy
 }
 
+// failAt records that st failed with msg, and reports it.
+func (e *Engine) failAt(r *HostResult, st Step, msg string) {
+	r.Outcome, r.Failed, r.Error, r.failedStack = OutcomeFailed, st.Change.Address, msg, stackOf(st.Resource)
+	e.Events.emit(Event{Type: EventHostFailed, Host: r.Host, Address: st.Change.Address, Error: msg})
+}
+
 // applyPhase applies a host's changes of one phase, in plan order, holding the host's lock
 // for the duration. A failed change stops the host: later changes depend on earlier ones.
-func (e *Engine) applyPhase(ctx context.Context, hs *hostSession, phase int, r *HostResult, hold func(modules.Change, int) string) {
+func (e *Engine) applyPhase(ctx context.Context, hs *hostSession, phase int, r *HostResult, hold func(Step, int) string) {
 	p := hs.plan
-	byAddr := map[string]modules.Resource{}
-	for _, res := range hs.resources {
-		byAddr[res.Address()] = res
-	}
-	var todo []modules.Change
-	for _, c := range p.Changes {
-		if res := byAddr[c.Address]; res != nil && phaseOf(res) == phase {
-			todo = append(todo, c)
-		} else if res == nil && phase == modules.PhaseDeploy {
-			todo = append(todo, c) // reported as an error below
+	var todo []Step
+	for _, st := range hs.steps {
+		if phaseOf(st.Resource) == phase {
+			todo = append(todo, st)
 		}
 	}
 	switch {
@@ -179,31 +181,28 @@ func (e *Engine) applyPhase(ctx context.Context, hs *hostSession, phase int, r *
 		defer release()
 	}
 	for i := 0; i < len(todo); {
-		c := todo[i]
-		if why := hold(c, phase); why != "" {
-			r.Outcome, r.Failed, r.Error = OutcomeFailed, c.Address, why
-			e.Events.emit(Event{Type: EventHostFailed, Host: p.Host, Address: c.Address, Error: why})
+		st := todo[i]
+		if why := hold(st, phase); why != "" {
+			e.failAt(r, st, why)
 			return
 		}
-		if run := writeRun(todo[i:], byAddr, hold, phase); len(run) > 1 {
+		if run := writeRun(todo[i:], hold, phase); len(run) > 1 {
 			if bw, ok := hs.conn.(modules.BatchWriter); ok {
-				done, failed, err := e.applyWrites(ctx, bw, byAddr, run)
+				done, err := e.applyWrites(ctx, bw, run)
 				r.Applied += done
 				if done > 0 {
 					r.Outcome = OutcomeChanged
 				}
 				if err != nil {
-					r.Outcome, r.Failed, r.Error = OutcomeFailed, failed, err.Error()
-					e.Events.emit(Event{Type: EventHostFailed, Host: p.Host, Address: failed, Error: r.Error})
+					e.failAt(r, run[done], err.Error())
 					return
 				}
 				i += len(run)
 				continue
 			}
 		}
-		if err := e.applyChange(ctx, hs, byAddr[c.Address], c); err != nil {
-			r.Outcome, r.Failed, r.Error = OutcomeFailed, c.Address, err.Error()
-			e.Events.emit(Event{Type: EventHostFailed, Host: p.Host, Address: c.Address, Error: r.Error})
+		if err := e.applyChange(ctx, hs, st); err != nil {
+			e.failAt(r, st, err.Error())
 			return
 		}
 		r.Applied++
@@ -212,34 +211,35 @@ func (e *Engine) applyPhase(ctx context.Context, hs *hostSession, phase int, r *
 	}
 }
 
-// writeRun is the longest prefix of changes that are each one file write (modules.Writer)
+// writeRun is the longest prefix of steps that are each one file write (modules.Writer)
 // and not held: they can go to the host as one batch.
-func writeRun(cs []modules.Change, byAddr map[string]modules.Resource, hold func(modules.Change, int) string, phase int) []modules.Change {
+func writeRun(steps []Step, hold func(Step, int) string, phase int) []Step {
 	n := 0
-	for _, c := range cs {
-		if _, ok := byAddr[c.Address].(modules.Writer); !ok || hold(c, phase) != "" {
+	for _, st := range steps {
+		if _, ok := st.Resource.(modules.Writer); !ok || hold(st, phase) != "" {
 			break
 		}
 		n++
 	}
-	return cs[:n]
+	return steps[:n]
 }
 
 // applyWrites applies a run of file-write changes as one batch: one request through the
 // agent, one script over plain SSH. Every change of the run gets its start event (they are
 // all in flight), then a finish event each: done for those written, failed for the first
 // that was not, and failed "not written" for the rest, which the batch never reached. It
-// returns how many were written, and the address and error of the first that was not.
-func (e *Engine) applyWrites(ctx context.Context, bw modules.BatchWriter, byAddr map[string]modules.Resource, run []modules.Change) (int, string, error) {
+// returns how many were written and, when not all were, why the first of the rest was not.
+func (e *Engine) applyWrites(ctx context.Context, bw modules.BatchWriter, run []Step) (int, error) {
 	switch {
 	case e.Stopping != nil && e.Stopping():
-		return 0, run[0].Address, errors.New("stopped by request before this change")
+		return 0, errors.New("stopped by request before this change")
 	case ctx.Err() != nil:
-		return 0, run[0].Address, fmt.Errorf("stopped: %w", ctx.Err())
+		return 0, fmt.Errorf("stopped: %w", ctx.Err())
 	}
 	ws := make([]modules.FileWrite, len(run))
-	for i, c := range run {
-		ws[i] = byAddr[c.Address].(modules.Writer).FileWrite(c)
+	for i, st := range run {
+		c := st.Change
+		ws[i] = st.Resource.(modules.Writer).FileWrite(c)
 		e.Events.emit(Event{Type: EventChangeStart, Host: c.Host, Address: c.Address, Action: c.Action.String(), Op: c.Op})
 	}
 	start := time.Now()
@@ -251,34 +251,32 @@ func (e *Engine) applyWrites(ctx context.Context, bw modules.BatchWriter, byAddr
 	case err == nil && done < len(run):
 		err = fmt.Errorf("the host wrote %d of %d files and gave no error", done, len(run))
 	}
-	for i, c := range run {
+	for i, st := range run {
+		c := st.Change
 		ev := Event{Type: EventChangeDone, Host: c.Host, Address: c.Address, Action: c.Action.String(), Op: c.Op, Seconds: since(start)}
 		switch {
 		case i == done:
 			ev.Type, ev.Error = EventChangeFailed, err.Error()
 		case i > done:
-			ev.Type, ev.Error = EventChangeFailed, fmt.Sprintf("not written: %s failed first", run[done].Address)
+			ev.Type, ev.Error = EventChangeFailed, fmt.Sprintf("not written: %s failed first", run[done].Change.Address)
 		}
 		e.Events.emit(ev)
 	}
-	if err != nil {
-		return done, run[done].Address, err
-	}
-	return done, "", nil
+	return done, err
 }
 
-func (e *Engine) applyChange(ctx context.Context, hs *hostSession, res modules.Resource, c modules.Change) error {
+// applyChange hands one change back to the resource that emitted it.
+func (e *Engine) applyChange(ctx context.Context, hs *hostSession, st Step) error {
+	c := st.Change
 	switch {
 	case e.Stopping != nil && e.Stopping():
 		return errors.New("stopped by request before this change")
 	case ctx.Err() != nil:
 		return fmt.Errorf("stopped: %w", ctx.Err())
-	case res == nil:
-		return errors.New("no resource produced this change")
 	}
 	start := time.Now()
 	e.Events.emit(Event{Type: EventChangeStart, Host: c.Host, Address: c.Address, Action: c.Action.String(), Op: c.Op})
-	if err := res.Apply(ctx, hs.conn, c); err != nil {
+	if err := st.Resource.Apply(ctx, hs.conn, c); err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("interrupted: %w", err)
 		}

@@ -16,25 +16,24 @@ import (
 // BalancerResources returns the HAProxy of host h when balancers select it: the package, the
 // configuration rendered from the assignment, and the service, enabled and running. Every
 // balancer selecting h shares one HAProxy and one configuration. The configuration reloads
-// HAProxy itself, in the balance phase; the service only makes sure HAProxy runs.
-func BalancerResources(inv *inventory.Inventory, h *inventory.Host, a schedule.Assignment) []modules.Resource {
+// HAProxy itself, in the balance phase; the service only makes sure HAProxy runs. A
+// configuration that cannot be rendered is an error naming the balancers: the host cannot be
+// planned.
+func BalancerResources(inv *inventory.Inventory, h *inventory.Host, a schedule.Assignment) ([]modules.Resource, error) {
 	mine := balancersOn(inv, h.Name)
 	if len(mine) == 0 {
-		return nil
+		return nil, nil
 	}
-	var cfg modules.Resource
 	content, err := balancer.Render(BalancerConfig(inv, mine, a))
 	if err != nil {
-		cfg = balancer.NewConfigError(fmt.Errorf("%s: %w", balancerSources(mine), err))
-	} else {
-		cfg = balancer.NewConfig(content)
+		return nil, fmt.Errorf("render the HAProxy configuration of %s: %w", balancerSources(mine), err)
 	}
 	enabled := true
 	return []modules.Resource{
 		apt.New(apt.Spec{Name: "haproxy", Names: []string{"haproxy"}}),
-		cfg,
+		balancer.NewConfig(content),
 		service.New(service.Spec{Name: balancer.Service, Enabled: &enabled, State: "running"}),
-	}
+	}, nil
 }
 
 // balancersOn returns the balancers selecting host, in name order.

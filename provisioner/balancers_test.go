@@ -76,10 +76,10 @@ func written(t *testing.T, rs []modules.Resource) string {
 
 func TestBalancerResourcesOnlyOnSelectedHosts(t *testing.T) {
 	inv := lbInventory()
-	if rs := BalancerResources(inv, inv.Host("a1"), lbAssignment()); len(rs) != 0 {
+	if rs := lbResources(t, inv, inv.Host("a1"), lbAssignment()); len(rs) != 0 {
 		t.Fatalf("app host got %s", addresses(rs))
 	}
-	rs := BalancerResources(inv, inv.Host("lb"), lbAssignment())
+	rs := lbResources(t, inv, inv.Host("lb"), lbAssignment())
 	if got := addresses(rs); got != "package.haproxy balancer.haproxy.cfg service.haproxy" {
 		t.Fatalf("resources: %s", got)
 	}
@@ -94,7 +94,7 @@ func TestBalancerResourcesOnlyOnSelectedHosts(t *testing.T) {
 
 func TestBalancerBackendsFollowPlacements(t *testing.T) {
 	inv := lbInventory()
-	cfg := written(t, BalancerResources(inv, inv.Host("lb"), lbAssignment()))
+	cfg := written(t, lbResources(t, inv, inv.Host("lb"), lbAssignment()))
 	for _, want := range []string{
 		"frontend web\n    bind :8000\n",
 		"frontend api\n    bind :8001\n",
@@ -117,14 +117,14 @@ func TestBalancerMovePlansServerChange(t *testing.T) {
 	before := lbAssignment()
 	before.Stacks[1].Replicas[1] = schedule.Replica{Index: 1, Host: "a2", Ports: map[string]int{"http": 20001}}
 	h := hosttest.New("lb")
-	h.SetFile(balancer.ConfigPath, written(t, BalancerResources(inv, inv.Host("lb"), before)), 0o644)
+	h.SetFile(balancer.ConfigPath, written(t, lbResources(t, inv, inv.Host("lb"), before)), 0o644)
 	h.Files[balancer.ConfigPath].Mode = 0o644
-	changes, err := Observe(context.Background(), h, BalancerResources(inv, inv.Host("lb"), lbAssignment()))
+	steps, err := Observe(context.Background(), h, lbResources(t, inv, inv.Host("lb"), lbAssignment()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
-	for _, c := range changes {
+	for _, c := range Changes(steps) {
 		got = append(got, c.Address+": "+c.Reason)
 	}
 	want := "balancer.haproxy.cfg: backend hello_http: ~ hello-1 10.0.0.2:20001 -> a3:20001"
@@ -139,7 +139,7 @@ func TestBalancersShareOneHAProxy(t *testing.T) {
 		Name: "internal", Hosts: []string{"a1", "lb"},
 		Frontends: []inventory.Frontend{{Name: "web", Bind: "10.0.0.9:9000", Stack: "hello", Port: "http"}},
 	})
-	rs := BalancerResources(inv, inv.Host("lb"), lbAssignment())
+	rs := lbResources(t, inv, inv.Host("lb"), lbAssignment())
 	if got := addresses(rs); got != "package.haproxy balancer.haproxy.cfg service.haproxy" {
 		t.Fatalf("resources: %s", got)
 	}
@@ -152,20 +152,36 @@ func TestBalancersShareOneHAProxy(t *testing.T) {
 	if n := strings.Count(cfg, "\nbackend hello_http\n"); n != 1 {
 		t.Errorf("hello_http defined %d times", n)
 	}
-	if got := addresses(BalancerResources(inv, inv.Host("a1"), lbAssignment())); got != "package.haproxy balancer.haproxy.cfg service.haproxy" {
+	if got := addresses(lbResources(t, inv, inv.Host("a1"), lbAssignment())); got != "package.haproxy balancer.haproxy.cfg service.haproxy" {
 		t.Errorf("a1: %s", got)
 	}
 }
 
-func TestBalancerRenderErrorShowsInPlan(t *testing.T) {
+// A configuration that cannot be rendered is an error of the host's plan (exit 1), naming the
+// balancer and where it is declared, never a change that plan would count as pending.
+func TestBalancerRenderErrorFailsTheHostPlan(t *testing.T) {
 	inv := lbInventory()
 	inv.Balancers[0].Frontends[1].Bind = ":8000"
-	rs := BalancerResources(inv, inv.Host("lb"), lbAssignment())
-	h := hosttest.New("lb")
-	obs, _ := h.Observe(context.Background(), rs[1].Probes())
-	cs := rs[1].Diff(obs)
-	if len(cs) != 1 || cs[0].Op != balancer.OpInvalid || !strings.Contains(cs[0].Reason, `balancer "edge" (lb.hcl:3,1`) ||
-		!strings.Contains(cs[0].Reason, `both bind ":8000"`) {
-		t.Fatalf("plan: %+v", cs)
+	rs, err := BalancerResources(inv, inv.Host("lb"), lbAssignment())
+	if err == nil || rs != nil || !strings.Contains(err.Error(), `balancer "edge" (lb.hcl:3,1`) || !strings.Contains(err.Error(), `both bind ":8000"`) {
+		t.Fatalf("resources %s, err %v", addresses(rs), err)
 	}
+	e := testEngine(inv, map[string]*debianHost{"lb": newDebianHost("lb")})
+	sess := e.Plan(context.Background(), []string{"lb"}, false)
+	hp := sess.Plan.Host("lb")
+	if hp.Error == "" || !strings.Contains(hp.Error, `both bind ":8000"`) || len(hp.Changes) != 0 {
+		t.Fatalf("host plan: %+v", hp)
+	}
+	if c := sess.Plan.Count(); c.Failed != 1 || c.Total() != 0 {
+		t.Fatalf("counts: %+v", c)
+	}
+}
+
+func lbResources(t *testing.T, inv *inventory.Inventory, h *inventory.Host, a schedule.Assignment) []modules.Resource {
+	t.Helper()
+	rs, err := BalancerResources(inv, h, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
 }

@@ -25,8 +25,18 @@ type Conn interface {
 // Dialer connects to one inventory host.
 type Dialer func(ctx context.Context, h *inventory.Host) (Conn, error)
 
-// Builder returns the resources of one host, in apply order.
-type Builder func(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a schedule.Assignment) []modules.Resource
+// Builder returns the resources of one host, in apply order. An error (a configuration that
+// cannot be rendered, say) fails the host's plan: it is never turned into a change.
+type Builder func(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a schedule.Assignment) ([]modules.Resource, error)
+
+// Step is one planned change with the resource that emitted it. Apply hands the change back
+// to that resource: routing never depends on an address or an operation name, so two
+// resources sharing an address (a replica arriving and the removal of the one leaving) each
+// get their own changes.
+type Step struct {
+	Change   modules.Change
+	Resource modules.Resource
+}
 
 // Engine plans and applies. Its zero value is not usable; fill every field but Events.
 type Engine struct {
@@ -56,9 +66,10 @@ type Session struct {
 }
 
 type hostSession struct {
-	inv       *inventory.Host
-	conn      Conn
-	resources []modules.Resource
+	inv  *inventory.Host
+	conn Conn
+	// steps are the plan's changes with their resources, in plan.Changes' order.
+	steps     []Step
 	facts     *facts.Facts
 	plan      *HostPlan
 	started   bool
@@ -135,7 +146,7 @@ func (e *Engine) fail(hs *hostSession, err error) {
 	if errors.As(err, &h) {
 		hs.plan.Hint = h.Hint()
 	}
-	hs.plan.Changes = []modules.Change{}
+	hs.plan.Changes, hs.steps = []modules.Change{}, nil
 	e.Events.emit(Event{Type: EventHostFailed, Host: hs.plan.Host, Error: err.Error()})
 }
 
@@ -189,16 +200,20 @@ func (e *Engine) factsScope(h *inventory.Host) facts.Scope {
 
 // observe builds a host's resources and diffs them against one batch of observations.
 func (e *Engine) observe(ctx context.Context, hs *hostSession, a schedule.Assignment) error {
-	hs.resources = e.Build(e.Inventory, hs.inv, hs.facts, a)
-	for _, r := range hs.resources {
-		hs.plan.Resources = append(hs.plan.Resources, r.Address())
-	}
-	changes, err := Observe(ctx, hs.conn, hs.resources)
+	rs, err := e.Build(e.Inventory, hs.inv, hs.facts, a)
 	if err != nil {
 		return err
 	}
-	hs.plan.Changes = changes
-	e.Events.emit(Event{Type: EventObserved, Host: hs.plan.Host, Message: fmt.Sprintf("%d changes", len(changes)), Seconds: since(hs.start)})
+	for _, r := range rs {
+		hs.plan.Resources = append(hs.plan.Resources, r.Address())
+	}
+	steps, err := Observe(ctx, hs.conn, rs)
+	if err != nil {
+		return err
+	}
+	hs.steps = steps
+	hs.plan.Changes = Changes(steps)
+	e.Events.emit(Event{Type: EventObserved, Host: hs.plan.Host, Message: fmt.Sprintf("%d changes", len(steps)), Seconds: since(hs.start)})
 	return nil
 }
 
@@ -224,7 +239,7 @@ func firstLook(ctx context.Context, h modules.Host, readOnly bool, scope facts.S
 
 // Observe runs every resource's probes in one batch and diffs them. Changes come out in
 // resource order; a resource that depends on changed ones gets its restart or reload.
-func Observe(ctx context.Context, h modules.Host, rs []modules.Resource) ([]modules.Change, error) {
+func Observe(ctx context.Context, h modules.Host, rs []modules.Resource) ([]Step, error) {
 	var probes []modules.Probe
 	counts := make([]int, len(rs))
 	for i, r := range rs {
@@ -242,51 +257,47 @@ func Observe(ctx context.Context, h modules.Host, rs []modules.Resource) ([]modu
 	return Diff(h.Name(), rs, counts, results), nil
 }
 
-// Diff turns observations into changes without I/O (see Observe).
-func Diff(host string, rs []modules.Resource, counts []int, results []modules.ProbeResult) []modules.Change {
-	changes := []modules.Change{}
+// Diff turns observations into steps without I/O (see Observe). A Dependent whose
+// dependencies change gets to rewrite its own changes (see modules.Dependent).
+func Diff(host string, rs []modules.Resource, counts []int, results []modules.ProbeResult) []Step {
+	steps := []Step{}
 	changed := map[string]bool{}
 	off := 0
 	for i, r := range rs {
 		own := r.Diff(results[off : off+counts[i]])
 		off += counts[i]
 		if dep, ok := r.(modules.Dependent); ok {
-			own = notify(host, dep, own, changed)
+			if why := changedDeps(dep, changed); len(why) > 0 {
+				own = dep.Notify(own, why)
+			}
 		}
 		for _, c := range own {
 			c.Host = host
 			changed[c.Address] = true
-			changes = append(changes, c)
+			steps = append(steps, Step{Change: c, Resource: r})
 		}
 	}
-	return changes
+	return steps
 }
 
-// notify adds a dependent resource's restart (or reload) when something it depends on
-// changed. A plain start is replaced by the restart, since a unit that was not running when
-// observed (often: not installed yet) may be running with the old configuration by the time
-// its turn comes; restart covers both.
-func notify(host string, dep modules.Dependent, own []modules.Change, changed map[string]bool) []modules.Change {
+// Changes returns the changes of steps, in order: the plan's data.
+func Changes(steps []Step) []modules.Change {
+	cs := make([]modules.Change, len(steps))
+	for i, s := range steps {
+		cs[i] = s.Change
+	}
+	return cs
+}
+
+// changedDeps lists the dependencies of dep that have a change, in DependsOn's order.
+func changedDeps(dep modules.Dependent, changed map[string]bool) []string {
 	var why []string
 	for _, a := range dep.DependsOn() {
 		if changed[a] {
 			why = append(why, a)
 		}
 	}
-	if len(why) == 0 {
-		return own
-	}
-	out := make([]modules.Change, 0, len(own)+1)
-	for _, c := range own {
-		switch c.Op {
-		case "restart", "reload":
-			return own
-		case "start":
-			continue
-		}
-		out = append(out, c)
-	}
-	return append(out, dep.Notify(host, why))
+	return why
 }
 
 // each runs fn for every name with at most e.Parallel at once (see EachHost).

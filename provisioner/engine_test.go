@@ -242,18 +242,29 @@ type orderRes struct {
 	log   *[]string
 	mu    *sync.Mutex
 	fail  bool
+	stack string // modules.StackMember; "" for other resources
+	// emits is the address of the change Diff emits; addr when empty.
+	emits string
 }
 
 func (o *orderRes) Address() string         { return o.addr }
+func (o *orderRes) Stack() string           { return o.stack }
 func (o *orderRes) Probes() []modules.Probe { return nil }
 func (o *orderRes) Phase() int              { return o.phase }
 func (o *orderRes) Diff([]modules.ProbeResult) []modules.Change {
-	return []modules.Change{{Address: o.addr, Action: modules.Update, Op: "x"}}
+	a := o.emits
+	if a == "" {
+		a = o.addr
+	}
+	return []modules.Change{{Address: a, Action: modules.Update, Op: "x", Observed: o}}
 }
 func (o *orderRes) Apply(ctx context.Context, h modules.Host, c modules.Change) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	*o.log = append(*o.log, h.Name()+":"+o.addr)
+	if c.Observed != o {
+		return errors.New("routed a change to a resource that did not emit it")
+	}
+	*o.log = append(*o.log, h.Name()+":"+c.Address)
 	if o.fail {
 		return errors.New("unhealthy, rolled back")
 	}
@@ -265,14 +276,14 @@ func TestPhasesRunAcrossHostsInOrder(t *testing.T) {
 	var mu sync.Mutex
 	fakes := map[string]*debianHost{"a": newDebianHost("a"), "b": newDebianHost("b"), "c": newDebianHost("c")}
 	e := testEngine(testInventory("a", "b", "c"), fakes)
-	e.Build = func(_ *inventory.Inventory, h *inventory.Host, _ *facts.Facts, _ schedule.Assignment) []modules.Resource {
+	e.Build = func(_ *inventory.Inventory, h *inventory.Host, _ *facts.Facts, _ schedule.Assignment) ([]modules.Resource, error) {
 		switch h.Name {
 		case "a": // the old replica's host: it must stop last
-			return []modules.Resource{&orderRes{"stack.web-removal", modules.PhaseTeardown, &log, &mu, false}}
+			return []modules.Resource{&orderRes{addr: "stack.web-removal", phase: modules.PhaseTeardown, log: &log, mu: &mu}}, nil
 		case "b": // the balancer
-			return []modules.Resource{&orderRes{"balancer.cfg", modules.PhaseBalance, &log, &mu, false}}
+			return []modules.Resource{&orderRes{addr: "balancer.cfg", phase: modules.PhaseBalance, log: &log, mu: &mu}}, nil
 		}
-		return []modules.Resource{&orderRes{"stack.web", modules.PhaseDeploy, &log, &mu, false}}
+		return []modules.Resource{&orderRes{addr: "stack.web", phase: modules.PhaseDeploy, log: &log, mu: &mu}}, nil
 	}
 	ctx := context.Background()
 	sum := e.Apply(ctx, e.Plan(ctx, []string{"a", "b", "c"}, false))
@@ -291,18 +302,20 @@ func TestFailedDeployHoldsTeardownAndBalancer(t *testing.T) {
 	var mu sync.Mutex
 	fakes := map[string]*debianHost{"a": newDebianHost("a"), "b": newDebianHost("b"), "c": newDebianHost("c")}
 	e := testEngine(testInventory("a", "b", "c"), fakes)
-	e.Build = func(_ *inventory.Inventory, h *inventory.Host, _ *facts.Facts, _ schedule.Assignment) []modules.Resource {
+	e.Build = func(_ *inventory.Inventory, h *inventory.Host, _ *facts.Facts, _ schedule.Assignment) ([]modules.Resource, error) {
 		switch h.Name {
 		case "a":
-			return []modules.Resource{&orderRes{"stack.web", modules.PhaseTeardown, &log, &mu, false}}
+			return []modules.Resource{&orderRes{addr: "stack.web", phase: modules.PhaseTeardown, log: &log, mu: &mu, stack: "web"}}, nil
 		case "b":
-			return []modules.Resource{&orderRes{"balancer.cfg", modules.PhaseBalance, &log, &mu, false}}
+			return []modules.Resource{&orderRes{addr: "balancer.cfg", phase: modules.PhaseBalance, log: &log, mu: &mu}}, nil
 		}
-		return []modules.Resource{&orderRes{"stack.web", modules.PhaseDeploy, &log, &mu, true}}
+		// c: the new replica's image transfer fails (a change whose address is not its
+		// resource's): the stack's removal elsewhere and the balancer are held all the same.
+		return []modules.Resource{&orderRes{addr: "stack.web", emits: "stack.web.image.web:2", phase: modules.PhaseDeploy, log: &log, mu: &mu, fail: true, stack: "web"}}, nil
 	}
 	ctx := context.Background()
 	sum := e.Apply(ctx, e.Plan(ctx, []string{"a", "b", "c"}, false))
-	if got := strings.Join(log, " "); got != "c:stack.web" {
+	if got := strings.Join(log, " "); got != "c:stack.web.image.web:2" {
 		t.Fatalf("applied: %s (the old replica and the balancer must be held)", got)
 	}
 	for _, h := range sum.Hosts {
@@ -312,6 +325,32 @@ func TestFailedDeployHoldsTeardownAndBalancer(t *testing.T) {
 		if h.Host != "c" && !strings.Contains(h.Error, "held: ") {
 			t.Errorf("%s: %s", h.Host, h.Error)
 		}
+	}
+}
+
+// Apply hands each change to the resource that emitted it: a change whose address is not
+// its resource's (an image transfer, stack.web.image.REF) and two resources of one host that
+// share an address (the removal of the replica leaving and the replica arriving) each get
+// their own changes, in plan order. Before, routing by address failed the first with "no
+// resource produced this change" and sent the removal to the replica ("unknown operation").
+func TestApplyRoutesEachChangeToItsEmitter(t *testing.T) {
+	var log []string
+	var mu sync.Mutex
+	e := testEngine(testInventory("a"), map[string]*debianHost{"a": newDebianHost("a")})
+	e.Build = func(_ *inventory.Inventory, h *inventory.Host, _ *facts.Facts, _ schedule.Assignment) ([]modules.Resource, error) {
+		return []modules.Resource{
+			&orderRes{addr: "stack.web", emits: "stack.web.image.web:2", log: &log, mu: &mu, stack: "web"},
+			&orderRes{addr: "stack.api", log: &log, mu: &mu, stack: "api"},
+			&orderRes{addr: "stack.api", emits: "stack.api", log: &log, mu: &mu, stack: "api"},
+		}, nil
+	}
+	ctx := context.Background()
+	sum := e.Apply(ctx, e.Plan(ctx, []string{"a"}, false))
+	if got := strings.Join(log, " "); got != "a:stack.web.image.web:2 a:stack.api a:stack.api" {
+		t.Fatalf("applied: %s", got)
+	}
+	if h := sum.Hosts[0]; h.Outcome != OutcomeChanged || h.Applied != 3 {
+		t.Fatalf("summary: %+v", h)
 	}
 }
 

@@ -23,7 +23,7 @@ type BuildOptions struct {
 }
 
 // Resources is the default Builder, without local images (see NewBuilder).
-func Resources(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a schedule.Assignment) []modules.Resource {
+func Resources(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a schedule.Assignment) ([]modules.Resource, error) {
 	return NewBuilder(BuildOptions{})(inv, h, f, a)
 }
 
@@ -32,17 +32,21 @@ func Resources(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a sc
 // phase is the order here; phases order removals last and balancers in between (see
 // modules.Phased).
 func NewBuilder(o BuildOptions) Builder {
-	return func(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a schedule.Assignment) []modules.Resource {
+	return func(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a schedule.Assignment) ([]modules.Resource, error) {
 		rs := HostLayer(inv, h, f)
 		rs = append(rs, StackRemovals(inv, h.Name, a)...)
 		rs = append(rs, StackReplicas(inv, h, f, a, o)...)
-		rs = append(rs, BalancerResources(inv, h, a)...)
+		lb, err := BalancerResources(inv, h, a)
+		if err != nil {
+			return nil, err
+		}
+		rs = append(rs, lb...)
 		for _, r := range rs {
 			if p, ok := r.(*apt.Resource); ok {
 				p.SetLockTimeout(inv.Defaults.AptLockTimeout)
 			}
 		}
-		return rs
+		return rs, nil
 	}
 }
 
@@ -60,7 +64,7 @@ func StackReplicas(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, 
 			}
 			rs = append(rs, stack.New(stack.Spec{
 				Name:          s.Name,
-				Dir:           path.Join(stackRoot(inv, s), s.Name),
+				Dir:           s.Dir(),
 				ComposeFile:   s.ComposeFile,
 				ConfigFiles:   s.ConfigFiles,
 				Env:           s.Env,
@@ -86,11 +90,9 @@ func StackReplicas(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, 
 func StackRemovals(inv *inventory.Inventory, host string, a schedule.Assignment) []modules.Resource {
 	var rs []modules.Resource
 	for _, sp := range a.Stacks {
-		dir := path.Join(inv.Defaults.StackRoot, sp.Name)
-		for _, s := range inv.Stacks {
-			if s.Name == sp.Name {
-				dir = path.Join(stackRoot(inv, s), s.Name)
-			}
+		dir := path.Join(inv.Defaults.StackRoot, sp.Name) // a stack the inventory dropped
+		if s := inv.Stack(sp.Name); s != nil {
+			dir = s.Dir()
 		}
 		leaves := false
 		for _, r := range sp.Removed {
@@ -104,16 +106,6 @@ func StackRemovals(inv *inventory.Inventory, host string, a schedule.Assignment)
 		}
 	}
 	return rs
-}
-
-func stackRoot(inv *inventory.Inventory, s *inventory.Stack) string {
-	switch {
-	case s.Root != "":
-		return s.Root
-	case inv.Defaults.StackRoot != "":
-		return inv.Defaults.StackRoot
-	}
-	return stack.DefaultRoot
 }
 
 func publishedPorts(s *inventory.Stack, r schedule.Replica) map[string]stack.PublishedPort {

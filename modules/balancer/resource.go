@@ -11,13 +11,9 @@ import (
 	"github.com/berth-dev/berth/modules"
 )
 
-// Operations of the configuration resource.
-const (
-	// OpWrite validates the new file with haproxy -c, replaces the live one and reloads.
-	OpWrite = "write"
-	// OpInvalid is a configuration that could not be rendered: applying it fails.
-	OpInvalid = "invalid"
-)
+// OpWrite is the configuration's one operation: validate the new file with haproxy -c,
+// replace the live one and reload.
+const OpWrite = "write"
 
 // ConfigAddress is the address of the configuration resource on a host.
 const ConfigAddress = "balancer.haproxy.cfg"
@@ -38,7 +34,6 @@ const (
 // (modules.PhaseBalance): after new replicas run healthy everywhere, before old ones stop.
 type ConfigResource struct {
 	content []byte
-	err     error
 }
 
 var (
@@ -51,10 +46,6 @@ var (
 func NewConfig(content []byte) *ConfigResource {
 	return &ConfigResource{content: append([]byte(nil), content...)}
 }
-
-// NewConfigError returns a resource for a configuration that could not be rendered: its plan
-// shows err, and applying it fails without touching the host.
-func NewConfigError(err error) *ConfigResource { return &ConfigResource{err: err} }
 
 // Address implements modules.Resource.
 func (r *ConfigResource) Address() string { return ConfigAddress }
@@ -70,9 +61,6 @@ func (r *ConfigResource) Probes() []modules.Probe {
 
 // Diff implements modules.Resource.
 func (r *ConfigResource) Diff(obs []modules.ProbeResult) []modules.Change {
-	if r.err != nil {
-		return []modules.Change{{Address: ConfigAddress, Action: modules.Update, Op: OpInvalid, Reason: "cannot render: " + r.err.Error()}}
-	}
 	o := obs[0]
 	c := modules.Change{Address: ConfigAddress, Op: OpWrite, After: summary(r.content, sum(r.content))}
 	switch {
@@ -145,9 +133,6 @@ func sum(b []byte) string {
 // file, and only then replace the live file (atomically) and reload HAProxy. A rejected
 // candidate leaves the live file and the running HAProxy untouched.
 func (r *ConfigResource) Apply(ctx context.Context, h modules.Host, c modules.Change) error {
-	if r.err != nil {
-		return fmt.Errorf("balancer configuration for %s: %w", h.Name(), r.err)
-	}
 	if c.Op != OpWrite {
 		return fmt.Errorf("balancer configuration on %s: unknown operation %q", h.Name(), c.Op)
 	}

@@ -2,7 +2,6 @@ package balancer
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 
@@ -221,21 +220,6 @@ func TestConfigReloadFailureNamesHost(t *testing.T) {
 	err := apply(t, h, NewConfig(web(t, hello1)))
 	if err == nil || !strings.Contains(err.Error(), "systemctl reload haproxy on lb") {
 		t.Fatalf("err = %v", err)
-	}
-}
-
-func TestConfigErrorPlansAndFailsWithoutTouchingHost(t *testing.T) {
-	h := lbHost(web(t, hello0))
-	r := NewConfigError(errors.New(`frontends "a" and "b" both bind ":80"`))
-	cs := planOn(t, h, r)
-	if len(cs) != 1 || cs[0].Op != OpInvalid || !strings.Contains(cs[0].Reason, `both bind ":80"`) {
-		t.Fatalf("plan: %+v", cs)
-	}
-	if err := r.Apply(context.Background(), h, cs[0]); err == nil || !strings.Contains(err.Error(), "lb") {
-		t.Fatalf("err = %v", err)
-	}
-	if len(h.Ran)+len(h.Written) != 0 {
-		t.Fatalf("touched the host: ran %v, wrote %d files", h.Ran, len(h.Written))
 	}
 }
 

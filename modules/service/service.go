@@ -22,6 +22,16 @@ type Spec struct {
 	Reload    bool
 }
 
+// Operations of a unit's changes: systemctl's verbs (reload runs reload-or-restart).
+const (
+	opEnable  = "enable"
+	opDisable = "disable"
+	opStart   = "start"
+	opStop    = "stop"
+	opRestart = "restart"
+	opReload  = "reload"
+)
+
 // Resource manages one systemd unit.
 type Resource struct{ spec Spec }
 
@@ -76,17 +86,17 @@ func (r *Resource) Diff(obs []modules.ProbeResult) []modules.Change {
 		enabled := st.UnitFile == "enabled" || st.UnitFile == "enabled-runtime"
 		switch {
 		case *e && (notLoaded || !enabled):
-			add(modules.Update, "enable", "unit is "+orUnknown(st.UnitFile, notLoaded), st.UnitFile, "enabled")
+			add(modules.Update, opEnable, "unit is "+orUnknown(st.UnitFile, notLoaded), st.UnitFile, "enabled")
 		case !*e && !notLoaded && enabled:
-			add(modules.Update, "disable", "unit is enabled", st.UnitFile, "disabled")
+			add(modules.Update, opDisable, "unit is enabled", st.UnitFile, "disabled")
 		}
 	}
 	active := st.Active == "active" || st.Active == "reloading" || st.Active == "activating"
 	switch {
 	case r.spec.State == "running" && (notLoaded || !active):
-		add(modules.Update, "start", "unit is "+orUnknown(st.Active, notLoaded), st.Active, "active")
+		add(modules.Update, opStart, "unit is "+orUnknown(st.Active, notLoaded), st.Active, "active")
 	case r.spec.State == "stopped" && !notLoaded && active:
-		add(modules.Update, "stop", "unit is "+st.Active, st.Active, "inactive")
+		add(modules.Update, opStop, "unit is "+st.Active, st.Active, "inactive")
 	}
 	return out
 }
@@ -104,23 +114,36 @@ func orUnknown(s string, notLoaded bool) string {
 // DependsOn implements modules.Dependent.
 func (r *Resource) DependsOn() []string { return r.spec.DependsOn }
 
-// Notify implements modules.Dependent: the change a dependency's change triggers.
-func (r *Resource) Notify(host string, changed []string) modules.Change {
-	op := "restart"
+// Notify implements modules.Dependent: a restart (or reload) replaces a plain start, since a
+// unit that was not running when observed (often: not installed yet) may be running with the
+// old configuration by the time its turn comes; restart covers both. Enabling and disabling
+// are kept. A unit the inventory wants stopped is never restarted: it reads its new
+// configuration when it next starts.
+func (r *Resource) Notify(own []modules.Change, changed []string) []modules.Change {
+	if r.spec.State == "stopped" {
+		return own
+	}
+	out := make([]modules.Change, 0, len(own)+1)
+	for _, c := range own {
+		if c.Op != opStart {
+			out = append(out, c)
+		}
+	}
+	op := opRestart
 	if r.spec.Reload {
-		op = "reload"
+		op = opReload
 	}
-	return modules.Change{
-		Host: host, Address: r.Address(), Action: modules.Replace, Op: op,
+	return append(out, modules.Change{
+		Address: r.Address(), Action: modules.Replace, Op: op,
 		Reason: "changed: " + strings.Join(changed, ", "),
-	}
+	})
 }
 
 // Apply implements modules.Resource.
 func (r *Resource) Apply(ctx context.Context, h modules.Host, c modules.Change) error {
 	switch c.Op {
-	case "enable", "disable", "start", "stop", "restart":
-	case "reload":
+	case opEnable, opDisable, opStart, opStop, opRestart:
+	case opReload:
 		c.Op = "reload-or-restart"
 	default:
 		return fmt.Errorf("service %s: unknown operation %q", r.spec.Name, c.Op)

@@ -9,27 +9,28 @@ import (
 	"github.com/berth-dev/berth/modules"
 )
 
-// Apply implements modules.Resource.
+// Apply implements modules.Resource. Each change carries what the plan observed (see
+// deployState and shipment): apply acts on that, and reads nothing from the host to decide.
 func (r *Resource) Apply(ctx context.Context, h modules.Host, c modules.Change) error {
-	switch c.Op {
-	case OpShip:
-		return r.applyShip(ctx, h, c)
-	case OpDeploy:
-		return r.deploy(ctx, h)
+	switch o := c.Observed.(type) {
+	case shipment:
+		return r.applyShip(ctx, h, o)
+	case *deployState:
+		return r.deploy(ctx, h, o)
 	}
-	return fmt.Errorf("stack %s on %s: unknown operation %q", r.spec.Name, h.Name(), c.Op)
+	return fmt.Errorf("stack %s on %s: change %s %q carries no observation of this stack: plan again", r.spec.Name, h.Name(), c.Address, c.Op)
 }
 
 // deploy runs the deploy sequence: keep the previous files, write the new ones, pull, up
 // --force-recreate, wait until healthy, record the manifest. Any failure after the files
-// were written restores the previous version.
-func (r *Resource) deploy(ctx context.Context, h modules.Host) error {
+// were written restores the previous version, the one the plan observed.
+func (r *Resource) deploy(ctx context.Context, h modules.Host, d *deployState) error {
 	if err := r.spec.Validate(); err != nil {
 		return err
 	}
 	// An unreadable manifest (the plan said so) leaves nothing to roll back to: the deploy
 	// proceeds as a first one and writes a good manifest when it succeeds.
-	old, _ := r.readManifest(ctx, h)
+	old := d.manifest
 	if err := r.prepareDirs(ctx, h); err != nil {
 		return err
 	}
@@ -41,7 +42,7 @@ func (r *Resource) deploy(ctx context.Context, h modules.Host) error {
 	if err := r.writeFiles(ctx, h, old); err != nil {
 		return r.undoWrite(ctx, h, old, err)
 	}
-	if err := r.pullAndUp(ctx, h); err != nil {
+	if err := r.pullAndUp(ctx, h, d.leftovers); err != nil {
 		return r.rollback(ctx, h, old, err)
 	}
 	if err := r.waitHealthy(ctx, h); err != nil {
@@ -63,17 +64,6 @@ func (r *Resource) prune(ctx context.Context, h modules.Host) error {
 		return err
 	}
 	return nil
-}
-
-func (r *Resource) readManifest(ctx context.Context, h modules.Host) (*Manifest, error) {
-	res, err := h.Observe(ctx, []modules.Probe{modules.ContentProbe(r.manifestPath())})
-	if err != nil {
-		return nil, fmt.Errorf("read %s on %s: %w", r.manifestPath(), h.Name(), err)
-	}
-	if len(res) != 1 || !res[0].Exists {
-		return nil, nil
-	}
-	return parseManifest(h.Name(), r.manifestPath(), res[0].Data)
 }
 
 // prepareDirs creates the stack directory (0750) and berth's state directory (0700).
@@ -112,11 +102,21 @@ func checkOldRel(rel string) bool {
 	return rel == ComposeFileName || rel == OverrideFileName || rel == EnvFileName || checkRel(rel) == nil
 }
 
-// pullAndUp pulls (unless images are shipped) and recreates every container.
-func (r *Resource) pullAndUp(ctx context.Context, h modules.Host) error {
+// pullAndUp pulls (unless images are shipped), removes the containers an interrupted
+// recreate left (they would make up fail on their names), and recreates every container.
+func (r *Resource) pullAndUp(ctx context.Context, h modules.Host, leftovers []container) error {
 	cp := r.spec.Compose
 	if r.spec.Images == ImagesPull {
 		if _, err := run(ctx, h, "pull images of stack "+r.spec.Name, cp.pullArgv(r.spec.Name, r.spec.Dir)...); err != nil {
+			return err
+		}
+	}
+	if len(leftovers) > 0 {
+		argv := []string{"docker", "rm", "-f", "--"}
+		for _, c := range leftovers {
+			argv = append(argv, c.ID)
+		}
+		if _, err := run(ctx, h, "remove containers left by an interrupted recreate of stack "+r.spec.Name, argv...); err != nil {
 			return err
 		}
 	}

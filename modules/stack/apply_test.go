@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -182,5 +183,44 @@ func TestPruneIsOptIn(t *testing.T) {
 		if got := strings.Contains(ran, "docker image prune -f"); got != prune {
 			t.Fatalf("PruneImages=%v: ran prune %v", prune, got)
 		}
+	}
+}
+
+// An interrupted recreate leaves the old container renamed "<its short ID>_<name>", and up
+// then fails on it. The plan names it, and the deploy removes it before up: one run
+// converges (before, the first apply failed and only the next one converged).
+func TestLeftoverOfAnInterruptedRecreateIsRemovedByTheNextDeploy(t *testing.T) {
+	for _, gen := range []string{V1, V2} {
+		t.Run(gen, func(t *testing.T) {
+			s, r := deployed(t, gen, nil)
+			left := s.ctrs[0]
+			left.ID = strings.Repeat("f", 64)
+			left.Name = "/" + left.ID[:12] + "_" + left.name()
+			s.ctrs = append(s.ctrs, left)
+			cs := plan(t, r, s.host)
+			if len(cs) != 1 || cs[0].Action != modules.Replace || !strings.Contains(cs[0].Reason, "container "+left.name()+" was left by an interrupted recreate") {
+				t.Fatalf("plan: %+v", cs)
+			}
+			if err := r.Apply(context.Background(), s.host, cs[0]); err != nil {
+				t.Fatalf("deploy: %v", err)
+			}
+			if !slices.Contains(s.host.Ran, "docker rm -f -- "+left.ID) {
+				t.Fatalf("the leftover was not removed: %q", s.host.Ran)
+			}
+			if cs := plan(t, r, s.host); len(cs) != 0 {
+				t.Fatalf("not converged: %+v", cs)
+			}
+		})
+	}
+}
+
+// A change carries what the plan observed; one without it (built by hand, or from another
+// resource) is refused before anything runs on the host.
+func TestApplyRefusesAChangeWithoutItsObservation(t *testing.T) {
+	s := newSim(t, V2)
+	r := newResource(testSpec(V2))
+	err := r.Apply(context.Background(), s.host, modules.Change{Address: "stack.shop", Op: OpDeploy})
+	if err == nil || !strings.Contains(err.Error(), "plan again") || len(s.host.Ran) != 0 {
+		t.Fatalf("err = %v, ran %q", err, s.host.Ran)
 	}
 }

@@ -26,8 +26,17 @@ func (r *Resource) Diff(results []modules.ProbeResult) []modules.Change {
 	return changes
 }
 
+// deployState is what a deploy change carries from the observation: the manifest in force (the
+// version to keep and roll back to; nil for a first deploy or an unreadable one, which the
+// plan says) and the containers an interrupted recreate left behind, removed before up.
+type deployState struct {
+	manifest  *Manifest
+	leftovers []container
+}
+
 func (r *Resource) deployChange(o observation) (modules.Change, bool) {
-	c := modules.Change{Address: r.Address(), Op: OpDeploy, After: r.summary()}
+	c := modules.Change{Address: r.Address(), Op: OpDeploy, After: r.summary(),
+		Observed: &deployState{manifest: o.manifest, leftovers: o.leftovers}}
 	if o.manifest == nil {
 		c.Action = modules.Create
 		rs := append([]string{"not deployed on this host"}, o.problems...)
@@ -36,6 +45,9 @@ func (r *Resource) deployChange(o observation) (modules.Change, bool) {
 	}
 	files := r.fileReasons(o)
 	again := append(append([]string(nil), o.problems...), r.recreateReasons(o, len(files) > 0)...)
+	for _, l := range o.leftovers {
+		again = append(again, fmt.Sprintf("container %s was left by an interrupted recreate", l.name()))
+	}
 	switch {
 	case len(files) > 0:
 		c.Action = modules.Update

@@ -50,6 +50,9 @@ func (s Spec) Validate() error {
 	if !projectName.MatchString(s.Name) {
 		return fmt.Errorf("stack name %q: a compose project name is lower-case letters, digits, '-' and '_', starting with a letter or digit", s.Name)
 	}
+	if !path.IsAbs(s.Dir) {
+		return fmt.Errorf("stack %s: directory %q is not an absolute path", s.Name, s.Dir)
+	}
 	for rel := range s.ConfigFiles {
 		if err := checkRel(rel); err != nil {
 			return fmt.Errorf("stack %s: config file %q: %w", s.Name, rel, err)

@@ -81,6 +81,14 @@ func (c container) oneoff() bool {
 }
 func (c container) configHash() string { return c.Config.Labels["com.docker.compose.config-hash"] }
 
+// leftover reports a container that compose renamed to "<its own short ID>_<name>" to recreate
+// it and never removed: both compose generations rename the old container so, create the new
+// one, then remove the old; an interrupt in between leaves it, and the next up fails on the
+// name. Matching the container's own ID makes a user's container named so unlikely.
+func (c container) leftover() bool {
+	return len(c.ID) >= 12 && strings.HasPrefix(c.name(), c.ID[:12]+"_")
+}
+
 // health is "healthy", "unhealthy", "starting", or "" when the image has no healthcheck.
 func (c container) health() string {
 	if c.State.Health == nil {
@@ -117,6 +125,9 @@ type observation struct {
 	problems   []string                       // observations that failed, as reasons
 	files      map[string]modules.ProbeResult // by relative path
 	containers []container
+	// leftovers are containers an interrupted recreate renamed and never removed (see
+	// leftover); they are not counted as the project's containers.
+	leftovers  []container
 	hostImages map[string]string   // ref -> image ID; absent when the host lacks it
 	registry   map[string][]string // ref -> config digests the registry serves; absent when unknown
 }
@@ -138,9 +149,16 @@ func (r *Resource) observe(results []modules.ProbeResult) observation {
 		o.files[f.rel] = results[i]
 		i++
 	}
-	o.containers, err = containersResult(results[i])
+	cs, err := containersResult(results[i])
 	if err != nil {
 		o.problems = append(o.problems, err.Error())
+	}
+	for _, c := range cs {
+		if c.leftover() {
+			o.leftovers = append(o.leftovers, c)
+		} else {
+			o.containers = append(o.containers, c)
+		}
 	}
 	i++
 	refs := r.images()

@@ -17,19 +17,29 @@ type RemovalResource struct {
 	dir  string
 }
 
-var _ modules.Resource = (*RemovalResource)(nil)
+var (
+	_ modules.Resource    = (*RemovalResource)(nil)
+	_ modules.StackMember = (*RemovalResource)(nil)
+)
 
-// Removal returns the removal of stack name, whose files are in dir (default
-// DefaultRoot/name; the manifest's own record wins when it has one).
+// Removal returns the removal of stack name, whose files are in dir unless the manifest on
+// the host records another directory (the manifest wins: it says where berth wrote them).
 func Removal(name, dir string) *RemovalResource {
-	if dir == "" {
-		dir = path.Join(DefaultRoot, name)
-	}
 	return &RemovalResource{name: name, dir: dir}
 }
 
 // Address implements modules.Resource.
 func (r *RemovalResource) Address() string { return "stack." + r.name }
+
+// Stack implements modules.StackMember.
+func (r *RemovalResource) Stack() string { return r.name }
+
+// removal is what a removal change carries from the observation: the directory and the
+// files berth wrote there.
+type removal struct {
+	dir   string
+	files []string
+}
 
 // Probes implements modules.Resource: the manifest and the project's containers.
 func (r *RemovalResource) Probes() []modules.Probe {
@@ -52,10 +62,22 @@ func (r *RemovalResource) Diff(results []modules.ProbeResult) []modules.Change {
 	if err != nil {
 		reason += "; " + err.Error()
 	}
+	rm := removal{dir: r.dir, files: []string{ComposeFileName, OverrideFileName, EnvFileName}}
+	m, merr := parseManifest("host", path.Join(StateRoot, r.name, ManifestName), results[0].Data)
+	switch {
+	case merr != nil:
+		reason += "; manifest unreadable, removing berth's usual files: " + merr.Error()
+	case m != nil:
+		rm.files = m.fileNames()
+		if m.Dir != "" {
+			rm.dir = m.Dir
+		}
+	}
 	return []modules.Change{{
 		Address: r.Address(), Action: modules.Delete, Op: OpRemove, Reason: reason,
-		Before: fmt.Sprintf("%d container(s), files in %s", len(cs), r.dir),
-		After:  "containers stopped and removed, volumes kept",
+		Before:   fmt.Sprintf("%d container(s), files in %s", len(cs), rm.dir),
+		After:    "containers stopped and removed, volumes kept",
+		Observed: rm,
 	}}
 }
 
@@ -63,33 +85,22 @@ func (r *RemovalResource) Diff(results []modules.ProbeResult) []modules.Change {
 // remove the project's networks, the files berth wrote and berth's state for the stack. The
 // stack directory itself goes only when nothing else (such as bind-mounted data) is in it.
 func (r *RemovalResource) Apply(ctx context.Context, h modules.Host, c modules.Change) error {
-	if c.Op != OpRemove {
-		return fmt.Errorf("stack %s on %s: unknown operation %q", r.name, h.Name(), c.Op)
+	rm, ok := c.Observed.(removal)
+	if !ok {
+		return fmt.Errorf("stack %s on %s: change %s %q carries no observation of this removal: plan again", r.name, h.Name(), c.Address, c.Op)
 	}
 	if err := removeProject(ctx, h, r.name); err != nil {
 		return err
 	}
-	s := &Resource{spec: Spec{Name: r.name, Dir: r.dir}}
-	m, err := s.readManifest(ctx, h)
-	if err != nil {
-		return err
-	}
-	names := []string{ComposeFileName, OverrideFileName, EnvFileName}
-	if m != nil {
-		names = m.fileNames()
-		if m.Dir != "" {
-			r.dir = m.Dir
-		}
-	}
 	var files []string
-	for _, rel := range names {
+	for _, rel := range rm.files {
 		if checkOldRel(rel) {
-			files = append(files, q(path.Join(r.dir, rel)))
+			files = append(files, q(path.Join(rm.dir, rel)))
 		}
 	}
 	return script(ctx, h, "remove files of stack "+r.name,
 		"rm -f -- "+strings.Join(files, " "),
-		"rmdir -- "+q(r.dir)+" 2>/dev/null || true",
+		"rmdir -- "+q(rm.dir)+" 2>/dev/null || true",
 		"rm -rf -- "+q(path.Join(StateRoot, r.name)))
 }
 

@@ -120,7 +120,7 @@ func TestCrashLoopIsNotReady(t *testing.T) {
 
 func TestRemoval(t *testing.T) {
 	s, _ := deployed(t, V2, nil)
-	rm := Removal("shop", "")
+	rm := Removal("shop", "/srv/berth/shop")
 	res, _ := s.host.Observe(t.Context(), rm.Probes())
 	changes := rm.Diff(res)
 	if len(changes) != 1 || changes[0].Action != '-' || changes[0].After != "containers stopped and removed, volumes kept" {

@@ -30,7 +30,7 @@ func TestSecretNeverLeaks(t *testing.T) {
 		changes = append(changes, plan(t, r, s.host)...)
 		errs = append(errs, deploy(t, r, s.host))
 		// removal.
-		rm := Removal("shop", "")
+		rm := Removal("shop", "/srv/berth/shop")
 		res, _ := s.host.Observe(t.Context(), rm.Probes())
 		changes = append(changes, rm.Diff(res)...)
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/berth-dev/berth/modules"
 )
@@ -22,7 +21,7 @@ func (r *Resource) shipChanges(o observation) []modules.Change {
 			continue
 		}
 		c := modules.Change{
-			Address: r.shipAddress(ref), Action: modules.Update, Op: OpShip,
+			Address: r.Address() + ".image." + ref, Action: modules.Update, Op: OpShip, Observed: shipment(ref),
 			Reason: "host lacks image " + ref, Before: short(host),
 			After: fmt.Sprintf("%s, %s to transfer", short(local.ID), humanSize(local.Size)),
 		}
@@ -37,32 +36,20 @@ func (r *Resource) shipChanges(o observation) []modules.Change {
 	return cs
 }
 
-// shipAddress is the address of the change shipping ref; ShipRef reverses it.
-func (r *Resource) shipAddress(ref string) string { return r.Address() + ".image." + ref }
-
-// ShipRef returns the image reference a ship change carries.
-func (r *Resource) ShipRef(c modules.Change) (string, bool) {
-	if c.Op != OpShip {
-		return "", false
-	}
-	return strings.CutPrefix(c.Address, r.Address()+".image.")
-}
+// shipment is what a ship change carries: the image reference to transfer.
+type shipment string
 
 // applyShip streams one image from the local daemon (Spec.Save) into the host's.
-func (r *Resource) applyShip(ctx context.Context, h modules.Host, c modules.Change) error {
-	ref, ok := r.ShipRef(c)
-	if !ok {
-		return fmt.Errorf("stack %s on %s: change %q is not an image transfer", r.spec.Name, h.Name(), c.Address)
-	}
+func (r *Resource) applyShip(ctx context.Context, h modules.Host, ref shipment) error {
 	if r.spec.Save == nil {
 		return fmt.Errorf("ship image %s to %s: no local image source configured", ref, h.Name())
 	}
-	rc, err := r.spec.Save(ctx, ref)
+	rc, err := r.spec.Save(ctx, string(ref))
 	if err != nil {
 		return fmt.Errorf("ship image %s to %s: docker save: %w", ref, h.Name(), err)
 	}
 	defer rc.Close()
-	return ShipImage(ctx, h, ref, rc)
+	return ShipImage(ctx, h, string(ref), rc)
 }
 
 // ShipImage loads an image archive (the output of `docker save`) into the host's daemon,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ func testSpec(gen string) Spec {
 	one := 1
 	return Spec{
 		Name:        "shop",
+		Dir:         "/srv/berth/shop",
 		ComposeFile: []byte("services:\n  web:\n    image: registry.test:5000/web:1\n  worker:\n    image: registry.test:5000/worker:1\n"),
 		ConfigFiles: map[string][]byte{"conf/app.ini": []byte("[app]\nport=8080\n")},
 		Env:         []byte("API_KEY=" + canary + "\nMODE=prod\n"),
@@ -86,6 +88,12 @@ func newSim(t *testing.T, gen string) *sim {
 	h.Handle("docker logs", func([]string, []byte) modules.Result { return modules.Result{Stdout: []byte(s.logs)} })
 	h.Handle("docker inspect", func(argv []string, _ []byte) modules.Result { return s.inspectOne(argv[2]) })
 	h.Reply("docker load", "Loaded image", 0)
+	h.Handle("docker rm -f --", func(argv []string, _ []byte) modules.Result {
+		for _, id := range argv[4:] {
+			s.ctrs = slices.DeleteFunc(s.ctrs, func(c container) bool { return c.ID == id })
+		}
+		return modules.Result{}
+	})
 	compose := modules.QuoteArgv(Compose{Generation: gen}.command())
 	h.Handle(compose+" -p shop", s.compose)
 	return s
@@ -98,6 +106,11 @@ func (s *sim) compose(argv []string, _ []byte) modules.Result {
 			s.images[ref] = id
 		}
 	case "--remove-orphans":
+		for _, c := range s.ctrs {
+			if c.leftover() { // as both compose generations fail on it
+				return modules.Result{ExitCode: 1, Stderr: []byte("Conflict. The container name " + c.Name + " is already in use")}
+			}
+		}
 		s.up()
 	}
 	return modules.Result{}

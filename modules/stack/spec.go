@@ -9,8 +9,8 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 
-	"github.com/berth-dev/berth/inventory"
 	"github.com/berth-dev/berth/modules"
+	"github.com/berth-dev/berth/secret"
 )
 
 // File names in a stack's directory on the host.
@@ -20,11 +20,9 @@ const (
 	EnvFileName      = ".env"
 )
 
-// Where berth keeps its own state on a host.
-const (
-	DefaultRoot = "/srv/berth"
-	StateRoot   = "/var/lib/berth/stacks"
-)
+// StateRoot is where berth keeps its own state of each stack on a host (manifest, previous
+// version). Where the stack's own files go is the inventory's business (Spec.Dir).
+const StateRoot = "/var/lib/berth/stacks"
 
 // DefaultHealthTimeout bounds the wait for healthy containers when the spec sets none.
 const DefaultHealthTimeout = 90 * time.Second
@@ -56,14 +54,14 @@ type SaveFunc func(ctx context.Context, ref string) (io.ReadCloser, error)
 // Spec is the desired state of one stack on one host.
 type Spec struct {
 	Name string
-	// Dir is the stack's directory on the host; default DefaultRoot/Name.
+	// Dir is the stack's directory on the host (absolute; the inventory fills its default).
 	Dir string
 	// ComposeFile is the compose file as the user wrote it.
 	ComposeFile []byte
 	// ConfigFiles are the stack's other files, by path relative to Dir.
 	ConfigFiles map[string][]byte
 	// Env is shipped as Dir/.env, mode 0600. Never printed.
-	Env inventory.Secret
+	Env secret.Bytes
 	// Project is the compose project as the inventory loaded it; it names services and images.
 	Project *types.Project
 	// Ports are berth's chosen host ports, by port name.
@@ -95,13 +93,13 @@ type Resource struct {
 	now   func() time.Time
 }
 
-var _ modules.Resource = (*Resource)(nil)
+var (
+	_ modules.Resource    = (*Resource)(nil)
+	_ modules.StackMember = (*Resource)(nil)
+)
 
 // New returns the stack resource for spec, with defaults filled in.
 func New(spec Spec) *Resource {
-	if spec.Dir == "" {
-		spec.Dir = path.Join(DefaultRoot, spec.Name)
-	}
 	if spec.Images == "" {
 		spec.Images = ImagesPull
 	}
@@ -118,6 +116,9 @@ func (r *Resource) Address() string { return "stack." + r.spec.Name }
 
 // Name is the stack's (and compose project's) name.
 func (r *Resource) Name() string { return r.spec.Name }
+
+// Stack implements modules.StackMember.
+func (r *Resource) Stack() string { return r.spec.Name }
 
 func (r *Resource) stateDir() string     { return path.Join(StateRoot, r.spec.Name) }
 func (r *Resource) manifestPath() string { return path.Join(r.stateDir(), ManifestName) }

@@ -118,15 +118,19 @@ func summaryError(out io.Writer, sum provisioner.Summary) error {
 // "docker" and "syslog" are those host layers (packages, files and services included),
 // "stack.NAME" the stack's replica or removal, and any other address itself.
 func Targeted(build provisioner.Builder, targets []string) provisioner.Builder {
-	return func(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a schedule.Assignment) []modules.Resource {
+	return func(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a schedule.Assignment) ([]modules.Resource, error) {
 		want := targetAddresses(inv, h, f, targets)
+		all, err := build(inv, h, f, a)
+		if err != nil {
+			return nil, err
+		}
 		var out []modules.Resource
-		for _, r := range build(inv, h, f, a) {
+		for _, r := range all {
 			if want[r.Address()] {
 				out = append(out, r)
 			}
 		}
-		return out
+		return out, nil
 	}
 }
 

@@ -25,13 +25,17 @@ func TestTargetedKeepsOnlyTheTargetedResources(t *testing.T) {
 	h := &inventory.Host{Name: "a", Docker: &inventory.Docker{Source: "distro"}, Syslog: &inventory.Syslog{ContainerLogs: "/var/log/containers", Rotate: 14},
 		Files: []*inventory.File{{Path: "/etc/motd"}, {Path: "/etc/issue"}}}
 	inv := &inventory.Inventory{Hosts: []*inventory.Host{h}}
-	all := func(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a schedule.Assignment) []modules.Resource {
-		return append(provisioner.HostLayer(inv, h, f), named("stack.web"), named("stack.api"))
+	all := func(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a schedule.Assignment) ([]modules.Resource, error) {
+		return append(provisioner.HostLayer(inv, h, f), named("stack.web"), named("stack.api")), nil
 	}
 	f := &facts.Facts{OS: facts.OS{ID: "debian", Codename: "bookworm"}, Arch: "x86_64"}
 	addrs := func(targets ...string) []string {
 		var out []string
-		for _, r := range Targeted(all, targets)(inv, h, f, schedule.Assignment{}) {
+		rs, err := Targeted(all, targets)(inv, h, f, schedule.Assignment{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
 			out = append(out, r.Address())
 		}
 		sort.Strings(out)
