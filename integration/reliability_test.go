@@ -13,6 +13,7 @@ import (
 
 	"github.com/berth-dev/berth/integration/testbed"
 	"github.com/berth-dev/berth/modules"
+	"github.com/berth-dev/berth/provisioner/conn"
 )
 
 // Faults against real hosts, through the real CLI, on one bed shared by every scenario: each
@@ -625,10 +626,16 @@ func relFaultsOfTrust(t *testing.T, r *relRun, scenario scenarioFunc, h1, h2 *te
 func TestCommandExitingBeforeReadingStdinKeepsItsStatus(t *testing.T) {
 	bed := sharedBed(t, "mixed-docker:2+registry")
 	ctx := context.Background()
-	h := dialAll(ctx, t, bed)[0]
+	h := bed.Hosts[0]
+	c, err := conn.Dial(ctx, &conn.Config{Name: h.Name, Address: h.Address, Port: 22, User: h.User,
+		IdentityFiles: []string{h.KeyFile}, KnownHosts: []string{h.KnownHosts}, Become: true})
+	if err != nil {
+		t.Fatalf("dial %s: %v", h.Name, err)
+	}
+	defer c.Close()
 	input := strings.Repeat("unread input line\n", 512<<10) // 9 MB
 	for i := 0; i < 3; i++ {
-		res, err := h.ssh.Run(ctx, modules.Command{Argv: []string{"sh", "-c", "echo busy"}, Stdin: strings.NewReader(input)})
+		res, err := c.Run(ctx, modules.Command{Argv: []string{"sh", "-c", "echo busy"}, Stdin: strings.NewReader(input)})
 		if err != nil {
 			t.Fatalf("run %d: %v", i, err)
 		}

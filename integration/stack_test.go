@@ -3,405 +3,475 @@ package integration
 import (
 	"context"
 	"fmt"
-	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/compose-spec/compose-go/v2/types"
-
 	"github.com/berth-dev/berth/integration/testbed"
-	"github.com/berth-dev/berth/modules"
-	"github.com/berth-dev/berth/modules/stack"
-	"github.com/berth-dev/berth/provisioner/conn"
-	"github.com/berth-dev/berth/provisioner/facts"
 )
 
-// The stack resource on real hosts: one Debian 12 host (docker-compose 1.29, v1) and one
-// Debian 13 host (compose 2.26, v2), a TLS registry, images pushed under the same tag to
-// publish new versions. These drive the resource directly (probes in one Observe, Diff,
-// Apply), as the engine does; engine-level scenarios (berth apply, JSON events, syslog files)
-// belong with the engine's tests.
-
-const (
-	stackCanary = "canary-7Hq2x-never-print-me"
-	webPort     = 20001
-)
-
-// stackHost is a bed host reached over berth's SSH transport.
-type stackHost struct {
-	tb      *testbed.Host
-	ssh     *conn.SSH
-	compose stack.Compose
-}
+// Every feature of docs/stacks.md through the real berth binary, on real hosts: h1 is Debian 12
+// (docker-compose 1.29, v1), h2 Debian 13 (compose 2.26, v2), and the bed's TLS registry is
+// where the test publishes new versions under the same tag. One obligation per subtest, checked
+// on the hosts (what each replica serves, container IDs, files, images, volumes), never only in
+// berth's output. The env file holds a canary (secrets_test.go) that must appear in no output
+// of berth and on no command line on the hosts.
 
 func TestStack(t *testing.T) {
-	bed := startBed(t, "mixed-docker:3+registry") // its own bed: the ship scenario cuts h1 off the registry
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
-	defer cancel()
-	pushWeb(ctx, t, bed, "v1", true)
-	hosts := dialAll(ctx, t, bed)
-	env := map[string]string{}
-	for _, h := range hosts {
-		env[h.tb.Name] = "GREETING=hello\nAPI_KEY=" + stackCanary + "\n"
+	start := time.Now()
+	bed := startBed(t, "mixed-docker:2+registry") // its own bed: the ship scenario cuts h1 off the registry
+	t.Logf("bed up in %s", time.Since(start).Round(time.Millisecond))
+	r := newStackRun(t, bed)
+	h1 := bed.Hosts[0]
+	for _, h := range bed.Hosts {
+		t.Logf("%s: %s, %s", h.Name, h.Release, hostOut(t, h, "sh", "-c", "docker compose version 2>/dev/null || docker-compose version --short"))
 	}
-	scan := startCmdlineScan(ctx, t, hosts)
+	scenario := func(name string, f func(t *testing.T)) {
+		t.Run(name, func(t *testing.T) {
+			began := time.Now()
+			f(t)
+			t.Logf("%s: %s", name, time.Since(began).Round(time.Millisecond))
+		})
+	}
 
-	t.Run("first deploy serves on both generations", func(t *testing.T) {
-		applyAll(ctx, t, hosts, env, nil, len(hosts))
-		for _, h := range hosts {
-			wantServed(ctx, t, h, "hello v1")
-			writeData(ctx, t, h)
-			mode := execOn(ctx, t, h, "stat", "-c", "%a %U", "/srv/berth/shop/.env")
-			if mode != "600 root" {
-				t.Errorf("%s: .env is %q, want 600 root", h.tb.Name, mode)
+	scenario("the first apply pulls from the registry and every replica answers", func(t *testing.T) {
+		r.berth(t, 10*time.Minute, 0, "apply", r.dir, "--yes", "--no-color")
+		if got := r.replicaHosts(t); got != "h1 h2" {
+			t.Fatalf("shop replicas on %q, want one on each host (h1 h2)", got)
+		}
+		r.served(t, "hello v1")
+		for _, h := range bed.Hosts {
+			digests := hostOut(t, h, "docker", "image", "inspect", "--format", "{{json .RepoDigests}}", r.web.Ref)
+			if !strings.Contains(digests, r.web.Digest) {
+				t.Errorf("%s: %s has digests %s, want the registry's %s", h.Name, r.web.Ref, digests, r.web.Digest)
 			}
-		}
-	})
-	t.Run("second apply changes nothing", func(t *testing.T) {
-		start := time.Now()
-		applyAll(ctx, t, hosts, env, nil, 0)
-		t.Logf("no-change apply of 1 stack on %d hosts: %s", len(hosts), time.Since(start).Round(time.Millisecond))
-	})
-	t.Run("env change recreates that host only", func(t *testing.T) {
-		env[hosts[0].tb.Name] = "GREETING=bonjour\nAPI_KEY=" + stackCanary + "\n"
-		start := time.Now()
-		cs := applyAll(ctx, t, hosts, env, nil, 1)
-		t.Logf("one-stack change on 1 of %d hosts: %s", len(hosts), time.Since(start).Round(time.Millisecond))
-		if cs[0].Host != hosts[0].tb.Name || cs[0].Reason != ".env changed (sensitive)" {
-			t.Fatalf("changes: %+v", cs)
-		}
-		wantServed(ctx, t, hosts[0], "bonjour v1")
-		wantServed(ctx, t, hosts[1], "hello v1")
-	})
-	t.Run("forced recreate on every host", func(t *testing.T) {
-		start := time.Now()
-		applyAll(ctx, t, hosts, env, func(s *stack.Spec) { s.ForceRecreate = true }, len(hosts))
-		t.Logf("one-stack change on %d hosts: %s", len(hosts), time.Since(start).Round(time.Millisecond))
-	})
-	t.Run("new image under the same tag", func(t *testing.T) {
-		pushWeb(ctx, t, bed, "v2", true)
-		cs := applyAll(ctx, t, hosts, env, nil, len(hosts))
-		for _, c := range cs {
-			if !strings.Contains(c.Reason, "registry has a newer registry.test:5000/shop-web:1") {
-				t.Errorf("%s: reason %q", c.Host, c.Reason)
+			if got := hostOut(t, h, "stat", "-c", "%a %U", "/srv/berth/shop/.env"); got != "600 root" {
+				t.Errorf("%s: .env is %s, want 600 root", h.Name, got)
 			}
+			writeShopData(t, h)
 		}
-		wantServed(ctx, t, hosts[0], "bonjour v2")
-		wantServed(ctx, t, hosts[1], "hello v2")
+		r.berth(t, 2*time.Minute, 0, "plan", r.dir, "--no-color")
 	})
-	t.Run("failing healthcheck rolls back", func(t *testing.T) {
-		pushWeb(ctx, t, bed, "v3", false)
-		for _, h := range hosts {
-			r := newStack(h, env[h.tb.Name], nil)
-			cs := planOn(ctx, t, h, r)
-			err := applyOn(ctx, h, r, cs)
-			if err == nil || !strings.Contains(err.Error(), "is unhealthy") || !strings.Contains(err.Error(), "rolled back") {
-				t.Fatalf("%s: want an unhealthy error and a rollback, got %v", h.tb.Name, err)
-			}
-			t.Logf("%s: %v", h.tb.Name, err)
-			if strings.Contains(err.Error(), stackCanary) {
-				t.Fatalf("%s: error leaks the env", h.tb.Name)
-			}
-		}
-		wantServed(ctx, t, hosts[0], "bonjour v2")
-		wantServed(ctx, t, hosts[1], "hello v2")
-		pushWeb(ctx, t, bed, "v2", true) // the registry serves a good version again
-	})
-	t.Run("images shipped to a host without registry", func(t *testing.T) {
-		h := hosts[0] // docker-compose 1.29 cannot even pull-skip a local-only image
-		execOn(ctx, t, h, "sh", "-c", "sed 's/^.*registry.test$//' /etc/hosts > /tmp/hosts && cat /tmp/hosts > /etc/hosts && echo '127.0.0.9 registry.test' >> /etc/hosts")
-		execOn(ctx, t, h, "docker", "rmi", "-f", "registry.test:5000/shop-web:1")
-		local := localImage(ctx, t, bed, "shop-web:1")
-		ship := func(s *stack.Spec) {
-			s.Images, s.LocalImages, s.Save = stack.ImagesShip, local, dockerSave
-		}
-		r := newStack(h, env[h.tb.Name], ship)
-		cs := planOn(ctx, t, h, r)
-		if len(cs) < 2 || cs[0].Op != stack.OpShip {
-			t.Fatalf("plan: %+v", cs)
-		}
-		t.Logf("ship plan: %s %s: %s -> %s", cs[0].Action, cs[0].Address, cs[0].Before, cs[0].After)
-		if err := applyOn(ctx, h, r, cs); err != nil {
-			t.Fatal(err)
-		}
-		wantServed(ctx, t, h, "bonjour v2")
-		if cs := planOn(ctx, t, h, newStack(h, env[h.tb.Name], ship)); len(cs) != 0 {
-			t.Fatalf("second plan: %+v", cs)
-		}
-	})
-	t.Run("data survives recreate, rollback and removal", func(t *testing.T) {
-		for _, h := range hosts {
-			checkData(ctx, t, h)
-			rm := stack.Removal("shop", "/srv/berth/shop", "")
-			cs := planOn(ctx, t, h, rm)
-			if len(cs) != 1 || cs[0].After != "containers stopped and removed, volumes kept" {
-				t.Fatalf("%s: removal plan %+v", h.tb.Name, cs)
-			}
-			if err := applyOn(ctx, h, rm, cs); err != nil {
-				t.Fatal(err)
-			}
-			if n := execOn(ctx, t, h, "sh", "-c", "docker ps -aq --filter label=com.docker.compose.project=shop | wc -l"); n != "0" {
-				t.Errorf("%s: %s containers left", h.tb.Name, n)
-			}
-			checkData(ctx, t, h)
-			if cs := planOn(ctx, t, h, rm); len(cs) != 0 {
-				t.Errorf("%s: removed stack still plans %+v", h.tb.Name, cs)
-			}
-		}
-	})
-	if hits := scan(); hits != "" {
-		t.Errorf("the env canary appeared on a host command line:\n%s", hits)
+	if t.Failed() {
+		t.FailNow() // every later scenario starts from this deployment
 	}
+
+	scenario("an env change is planned as sensitive and served after apply", func(t *testing.T) {
+		r.setEnv(t, "bonjour", envCanary+"-2")
+		res := r.berth(t, 2*time.Minute, 2, "plan", r.dir, "--no-color")
+		if n := strings.Count(res.Stdout, ".env changed (sensitive)"); n != 2 {
+			t.Errorf("plan names \".env changed (sensitive)\" %d times, want once per host:\n%s", n, res.Stdout)
+		}
+		r.berth(t, 2*time.Minute, 2, "plan", r.dir, "--json")
+		r.berth(t, 5*time.Minute, 0, "apply", r.dir, "--yes", "--json")
+		r.served(t, "bonjour v1")
+	})
+
+	scenario("an unchanged stack is left alone", func(t *testing.T) {
+		before := shopContainers(t, bed)
+		r.berth(t, 5*time.Minute, 0, "apply", r.dir, "--yes", "--no-color")
+		after := shopContainers(t, bed)
+		for _, h := range bed.Hosts {
+			if after[h.Name] != before[h.Name] {
+				t.Errorf("%s: containers changed without a change:\nbefore %s\nafter  %s", h.Name, before[h.Name], after[h.Name])
+			}
+		}
+	})
+
+	scenario("--force-recreate recreates the containers of an unchanged stack", func(t *testing.T) {
+		before := shopContainers(t, bed)
+		r.berth(t, 5*time.Minute, 0, "apply", r.dir, "--force-recreate", "--yes", "--no-color")
+		wantRecreated(t, bed, before)
+		r.served(t, "bonjour v1")
+		r.berth(t, 2*time.Minute, 0, "plan", r.dir, "--no-color")
+		checkShopData(t, bed)
+	})
+
+	scenario("force_recreate = true recreates on every apply", func(t *testing.T) {
+		r.setShop(t, "force_recreate = true")
+		for i := 1; i <= 2; i++ {
+			before := shopContainers(t, bed)
+			res := r.berth(t, 5*time.Minute, 0, "apply", r.dir, "--yes", "--no-color")
+			if n := strings.Count(res.Stdout, "recreate forced"); n != 2 {
+				t.Errorf("apply %d: \"recreate forced\" %d times, want once per host:\n%s", i, n, res.Stdout)
+			}
+			wantRecreated(t, bed, before)
+		}
+		r.setShop(t, "")
+		r.berth(t, 2*time.Minute, 0, "plan", r.dir, "--no-color")
+		r.served(t, "bonjour v1")
+	})
+
+	var v1 map[string]string // image ID of v1 per host, dangling once v2 runs
+	scenario("a new image under the same tag is planned and served", func(t *testing.T) {
+		v1 = webImages(t, bed)
+		r.web = pushWeb(t, bed, "v2", true)
+		res := r.berth(t, 2*time.Minute, 2, "plan", r.dir, "--no-color")
+		if n := strings.Count(res.Stdout, "registry has a newer "+r.web.Ref); n != 2 {
+			t.Errorf("plan names the newer %s %d times, want once per host:\n%s", r.web.Ref, n, res.Stdout)
+		}
+		r.berth(t, 5*time.Minute, 0, "apply", r.dir, "--yes", "--no-color")
+		r.served(t, "bonjour v2")
+		r.berth(t, 2*time.Minute, 0, "plan", r.dir, "--no-color")
+		// Without prune_images the old image stays: the prune scenario's control.
+		for _, h := range bed.Hosts {
+			if _, err := h.Exec(context.Background(), "docker", "image", "inspect", v1[h.Name]); err != nil {
+				t.Errorf("%s: the replaced image %s is gone without prune_images", h.Name, v1[h.Name])
+			}
+		}
+	})
+
+	scenario("a version that never turns healthy fails apply and is rolled back", func(t *testing.T) {
+		running := webImages(t, bed)
+		ini := map[string]string{}
+		for _, h := range bed.Hosts {
+			ini[h.Name] = sha(t, h, "/srv/berth/shop/conf/app.ini")
+		}
+		r.writeInv(t, "stacks/shop/conf/app.ini", "[shop]\nrelease = 3\n")
+		pushWeb(t, bed, "v3", false)
+		res := r.berth(t, 8*time.Minute, 1, "apply", r.dir, "--yes", "--no-color")
+		out := res.Stdout + res.Stderr
+		if !strings.Contains(out, "unhealthy") {
+			t.Errorf("the output does not say the container is unhealthy:\n%s", out)
+		}
+		if !strings.Contains(out, "web starting, key (sensitive)") {
+			t.Errorf("the output does not show the failing container's log with its env values redacted:\n%s", out)
+		}
+		for _, h := range bed.Hosts {
+			if line := summaryOf(res.Stdout, h.Name); !strings.Contains(line, "failed") || !strings.Contains(line, "stack.shop") ||
+				!strings.Contains(line, "rolled back to the version deployed") {
+				t.Errorf("the summary does not say %s failed at stack.shop and rolled back: %q\n%s", h.Name, line, res.Stdout)
+			}
+			if got := sha(t, h, "/srv/berth/shop/conf/app.ini"); got != ini[h.Name] {
+				t.Errorf("%s: conf/app.ini was not restored", h.Name)
+			}
+			if got := hostOut(t, h, "docker", "image", "inspect", "--format", "{{.Id}}", r.web.Ref); got != running[h.Name] {
+				t.Errorf("%s: %s points at %s after the rollback, want the previous %s", h.Name, r.web.Ref, got, running[h.Name])
+			}
+		}
+		r.served(t, "bonjour v2")
+		checkShopData(t, bed)
+
+		r.web = pushWeb(t, bed, "v4", true) // the fix
+		r.berth(t, 5*time.Minute, 0, "apply", r.dir, "--yes", "--no-color")
+		r.served(t, "bonjour v4")
+		r.berth(t, 2*time.Minute, 0, "plan", r.dir, "--no-color")
+		for _, h := range bed.Hosts {
+			if got := hostOut(t, h, "cat", "/srv/berth/shop/conf/app.ini"); got != "[shop]\nrelease = 3" {
+				t.Errorf("%s: conf/app.ini is %q after the fixed deploy", h.Name, got)
+			}
+		}
+	})
+
+	scenario("prune_images removes the image an update left dangling and keeps volumes", func(t *testing.T) {
+		old := webImages(t, bed)
+		for _, h := range bed.Hosts {
+			hostOut(t, h, "docker", "volume", "create", "berth-e2e-unused")
+		}
+		r.setShop(t, "prune_images = true")
+		r.web = pushWeb(t, bed, "v5", true)
+		r.berth(t, 5*time.Minute, 0, "apply", r.dir, "--yes", "--no-color")
+		r.served(t, "bonjour v5")
+		for _, h := range bed.Hosts {
+			if _, err := h.Exec(context.Background(), "docker", "image", "inspect", old[h.Name]); err == nil {
+				t.Errorf("%s: the replaced image %s is still there", h.Name, old[h.Name])
+			}
+			if d := hostOut(t, h, "docker", "images", "-q", "--filter", "dangling=true"); d != "" {
+				t.Errorf("%s: dangling images left: %s", h.Name, d)
+			}
+			if vs := hostOut(t, h, "docker", "volume", "ls", "-q"); !strings.Contains(vs, "berth-e2e-unused") || !strings.Contains(vs, "shop_data") {
+				t.Errorf("%s: volumes after the prune: %s", h.Name, vs)
+			}
+		}
+		checkShopData(t, bed)
+		r.berth(t, 2*time.Minute, 0, "plan", r.dir, "--no-color")
+	})
+
+	scenario("images = ship delivers a local image to a host without registry, once", func(t *testing.T) {
+		ref, id := r.localShipImage(t)
+		restore := cutRegistry(t, h1)
+		defer restore()
+		if _, err := h1.Exec(context.Background(), "docker", "image", "inspect", ref); err == nil {
+			t.Fatalf("h1 already has %s", ref)
+		}
+		r.setShip(t, ref)
+		res := r.berth(t, 2*time.Minute, 2, "plan", r.dir, "--json")
+		ships := opChanges(t, res.Stdout, "ship")
+		if len(ships) != 1 || ships[0].Host != "h1" || !strings.Contains(ships[0].Address, ref) {
+			t.Errorf("plan ships %+v, want %s to h1 only", ships, ref)
+		}
+		r.berth(t, 5*time.Minute, 0, "apply", r.dir, "--yes", "--json")
+		if got := hostOut(t, h1, "docker", "image", "inspect", "--format", "{{.Id}}", ref); got != id {
+			t.Errorf("h1 has %s as %s, want the local %s", ref, got, id)
+		}
+		r.servedBy(t, "ship", h1, "shipped")
+		res = r.berth(t, 2*time.Minute, 0, "plan", r.dir, "--json")
+		if ships := opChanges(t, res.Stdout, "ship"); len(ships) != 0 {
+			t.Errorf("the second plan ships again: %+v", ships)
+		}
+		res = r.berth(t, 5*time.Minute, 0, "apply", r.dir, "--yes", "--json")
+		if evs := events(res.Stdout, "change.started"); len(evs) != 0 {
+			t.Errorf("the second apply changed something: %v", evs)
+		}
+	})
+
+	scenario("removing the stacks stops their containers and keeps volumes and data", func(t *testing.T) {
+		shipped := len(readLock(t, r.dir).Stacks["ship"].Replicas) > 0
+		r.writeInv(t, "stacks.hcl", "# no stacks any more\n")
+		os.Remove(filepath.Join(r.dir, "ship.hcl"))
+		res := r.berth(t, 2*time.Minute, 2, "plan", r.dir, "--no-color")
+		if n := strings.Count(res.Stdout, "- stack.shop"); n != 2 {
+			t.Errorf("plan removes shop %d times, want once per host:\n%s", n, res.Stdout)
+		}
+		if shipped && !strings.Contains(res.Stdout, "- stack.ship") {
+			t.Errorf("plan does not remove ship from h1:\n%s", res.Stdout)
+		}
+		if !strings.Contains(res.Stdout, "containers stopped and removed, volumes kept") {
+			t.Errorf("the plan does not say volumes are kept:\n%s", res.Stdout)
+		}
+		r.berth(t, 5*time.Minute, 0, "apply", r.dir, "--yes", "--no-color")
+		for _, h := range bed.Hosts {
+			if out := hostOut(t, h, "docker", "ps", "-aq", "--filter", "label=com.docker.compose.project=shop"); out != "" {
+				t.Errorf("%s: shop containers left: %s", h.Name, out)
+			}
+			if out := hostOut(t, h, "docker", "ps", "-aq", "--filter", "label=com.docker.compose.project=ship"); out != "" {
+				t.Errorf("%s: ship containers left: %s", h.Name, out)
+			}
+			for _, p := range []string{"/srv/berth/shop/docker-compose.yml", "/srv/berth/shop/.env", "/var/lib/berth/stacks/shop"} {
+				if got := sha(t, h, p); got != "absent" {
+					t.Errorf("%s: %s is still there", h.Name, p)
+				}
+			}
+		}
+		checkShopData(t, bed)
+		if _, ok := readLock(t, r.dir).Stacks["shop"]; ok {
+			t.Error("berth.lock.json still lists shop")
+		}
+		r.berth(t, 2*time.Minute, 0, "plan", r.dir, "--no-color")
+	})
+
+	scenario("the env canary appears in no output, on no command line and in no journal", func(t *testing.T) {
+		r.checkNoCanary(t)
+		checkJournals(t, bed.Hosts)
+	})
+	t.Logf("TestStack: %s", time.Since(start).Round(time.Millisecond))
 }
 
-func pushWeb(ctx context.Context, t *testing.T, bed *testbed.Bed, version string, healthy bool) {
+// stackCompose is the shop: a web service serving its GREETING (from .env, substituted by
+// compose) and its image's version, healthy only when its image has /healthy, logging its
+// API_KEY (the canary: a rollback's log excerpt must redact it), with a named volume and a
+// bind-mounted ./data; a worker writing into the same volume; a config file.
+const stackCompose = `services:
+  web:
+    image: IMAGE
+    environment:
+      GREETING: ${GREETING:?set GREETING in the env file}
+      API_KEY: ${API_KEY:?set API_KEY in the env file}
+    command: ["sh", "-c", "echo \"web starting, key $$API_KEY\"; mkdir -p /tmp/www && echo \"$$GREETING $$(cat /version)\" > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www"]
+    volumes:
+      - data:/data
+      - ./data:/bind
+      - ./conf/app.ini:/etc/shop/app.ini:ro
+    healthcheck:
+      test: ["CMD-SHELL", "test -f /healthy && wget -q -O /dev/null http://127.0.0.1:8080/"]
+      interval: 1s
+      timeout: 2s
+      retries: 2
+    stop_grace_period: 1s
+  worker:
+    image: IMAGE
+    command: ["sh", "-c", "while true; do date > /data/worker; sleep 5; done"]
+    volumes:
+      - data:/data
+    depends_on:
+      - web
+    stop_grace_period: 1s
+volumes:
+  data: {}
+`
+
+const shopStack = `stack "shop" {
+  compose  = "stacks/shop"
+  env_file = "secrets/shop.env"
+  replicas = 2
+  EXTRA
+  port "http" {
+    service   = "web"
+    container = 8080
+  }
+  health {
+    timeout = "60s"
+  }
+}
+`
+
+// shipStack runs an image that exists only in the Docker engine of the machine running berth.
+const shipStack = `stack "ship" {
+  compose = "stacks/ship"
+  images  = "ship"
+  place {
+    hosts = "h1"
+  }
+  port "http" {
+    container = 8080
+  }
+  health {
+    timeout = "60s"
+  }
+}
+`
+
+const shipCompose = `services:
+  web:
+    image: IMAGE
+    command: ["sh", "-c", "mkdir -p /tmp/www && cat /version > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www"]
+    healthcheck:
+      test: ["CMD-SHELL", "test -f /healthy"]
+      interval: 1s
+      retries: 2
+    stop_grace_period: 1s
+`
+
+// stackRun is a relRun (the canary bookkeeping) on this test's bed, plus the image the shop
+// runs now.
+type stackRun struct {
+	*relRun
+	web testbed.Pushed
+}
+
+func newStackRun(t *testing.T, bed *testbed.Bed) *stackRun {
+	t.Helper()
+	r := &stackRun{relRun: &relRun{bed: bed, dir: t.TempDir(), env: engineEnv(t)}}
+	if err := bed.WriteInventory(r.dir); err != nil {
+		t.Fatal(err)
+	}
+	r.web = pushWeb(t, bed, "v1", true)
+	image := bed.Registry.Address + "/shop-web:1"
+	r.writeInv(t, "stacks/shop/compose.yaml", strings.ReplaceAll(stackCompose, "IMAGE", image))
+	r.writeInv(t, "stacks/shop/conf/app.ini", "[shop]\nrelease = 1\n")
+	r.setShop(t, "")
+	r.setEnv(t, "hello", envCanary)
+	r.scan = startCanaryScan(t, bed.Hosts)
+	return r
+}
+
+// engineEnv points berth at the Docker engine this test (and the bed) talks to, whatever
+// DOCKER_HOST or docker context says here: berth runs with a clean environment and its own
+// HOME, and images = "ship" reads local images from that engine.
+func engineEnv(t *testing.T) []string {
+	t.Helper()
+	out, err := exec.Command("docker", "context", "inspect", "--format", "{{.Endpoints.docker.Host}}").Output()
+	if err != nil || strings.TrimSpace(string(out)) == "" {
+		t.Fatalf("which Docker engine does this machine use? docker context inspect: %v", err)
+	}
+	return []string{"DOCKER_HOST=" + strings.TrimSpace(string(out))}
+}
+
+func (r *stackRun) setShop(t *testing.T, extra string) {
+	t.Helper()
+	r.writeInv(t, "stacks.hcl", strings.Replace(shopStack, "EXTRA", extra, 1))
+}
+
+func (r *stackRun) setEnv(t *testing.T, greeting, secret string) {
+	t.Helper()
+	r.writeInv(t, "secrets/shop.env", "GREETING="+greeting+"\nAPI_KEY="+secret+"\n")
+}
+
+func (r *stackRun) setShip(t *testing.T, ref string) {
+	t.Helper()
+	r.writeInv(t, "ship.hcl", shipStack)
+	r.writeInv(t, "stacks/ship/compose.yaml", strings.ReplaceAll(shipCompose, "IMAGE", ref))
+}
+
+// pushWeb publishes the shop's image under the same tag: a new version, healthy or not.
+func pushWeb(t *testing.T, bed *testbed.Bed, version string, healthy bool) testbed.Pushed {
 	t.Helper()
 	files := map[string]string{"/version": version + "\n"}
 	if healthy {
 		files["/healthy"] = "ok\n"
 	}
-	if _, err := bed.PushImage(ctx, "shop-web:1", files); err != nil {
+	p, err := bed.PushImage(context.Background(), "shop-web:1", files)
+	if err != nil {
 		t.Fatal(err)
 	}
+	return p
 }
 
-const shopCompose = `services:
-  web:
-    image: registry.test:5000/shop-web:1
-    env_file: .env
-    command: ["sh", "-c", "mkdir -p /tmp/www && echo \"$$GREETING $$(cat /version)\" > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www"]
-    stop_grace_period: 1s
-    healthcheck:
-      test: ["CMD", "test", "-f", "/healthy"]
-      interval: 1s
-      timeout: 2s
-      retries: 2
-    volumes:
-      - data:/data
-      - ./data:/bind
-  worker:
-    image: registry.test:5000/shop-web:1
-    command: ["sleep", "100000"]
-    init: true
-volumes:
-  data: {}
-`
-
-func newStack(h stackHost, env string, edit func(*stack.Spec)) *stack.Resource {
-	spec := stack.Spec{
-		Dir:         "/srv/berth/shop",
-		Images:      stack.ImagesPull,
-		Name:        "shop",
-		ComposeFile: []byte(shopCompose),
-		ConfigFiles: map[string][]byte{"conf/app.ini": []byte("[app]\n")},
-		Env:         []byte(env),
-		Project: &types.Project{Name: "shop", Services: types.Services{
-			"web":    {Name: "web", ContainerSpec: types.ContainerSpec{Image: "registry.test:5000/shop-web:1"}},
-			"worker": {Name: "worker", ContainerSpec: types.ContainerSpec{Image: "registry.test:5000/shop-web:1"}},
-		}},
-		Ports:         map[string]stack.PublishedPort{"http": {Name: "http", Service: "web", Container: 8080, Host: webPort}},
-		HealthTimeout: 60 * time.Second,
-		Compose:       h.compose,
-		Replica:       1,
-	}
-	if edit != nil {
-		edit(&spec)
-	}
-	return stack.New(spec)
-}
-
-func planOn(ctx context.Context, t *testing.T, h stackHost, r modules.Resource) []modules.Change {
+// localShipImage builds an image that exists only in this machine's engine (its name points
+// at no registry) and returns its name and ID.
+func (r *stackRun) localShipImage(t *testing.T) (string, string) {
 	t.Helper()
-	res, err := h.ssh.Observe(ctx, r.Probes())
+	p, err := r.bed.PushImage(context.Background(), "ship-web:1", map[string]string{"/version": "shipped\n", "/healthy": "ok\n"})
 	if err != nil {
-		t.Fatalf("observe %s: %v", h.tb.Name, err)
+		t.Fatal(err)
 	}
-	cs := r.Diff(res)
-	for i := range cs {
-		cs[i].Host = h.tb.Name
-		if strings.Contains(fmt.Sprintf("%+v", cs[i]), stackCanary) {
-			t.Fatalf("a change leaks the env: %+v", cs[i])
-		}
-	}
-	return cs
-}
-
-func applyOn(ctx context.Context, h stackHost, r modules.Resource, cs []modules.Change) error {
-	for _, c := range cs {
-		if err := r.Apply(ctx, h.ssh, c); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// applyAll plans the stack on every host and applies the changes, hosts in parallel as the
-// engine does; it checks the number of changes.
-func applyAll(ctx context.Context, t *testing.T, hosts []stackHost, env map[string]string, edit func(*stack.Spec), want int) []modules.Change {
-	t.Helper()
-	changes := make([][]modules.Change, len(hosts))
-	errs := make([]error, len(hosts))
-	var wg sync.WaitGroup
-	for i, h := range hosts {
-		wg.Go(func() {
-			r := newStack(h, env[h.tb.Name], edit)
-			res, err := h.ssh.Observe(ctx, r.Probes())
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			changes[i] = r.Diff(res)
-			for j := range changes[i] {
-				changes[i][j].Host = h.tb.Name
-			}
-			errs[i] = applyOn(ctx, h, r, changes[i])
-		})
-	}
-	wg.Wait()
-	var all []modules.Change
-	for i, h := range hosts {
-		for _, c := range changes[i] {
-			t.Logf("%s: %s %s: %s", h.tb.Name, c.Action, c.Address, c.Reason)
-			if strings.Contains(fmt.Sprintf("%+v", c), stackCanary) {
-				t.Fatalf("a change leaks the env: %+v", c)
-			}
-		}
-		if errs[i] != nil {
-			t.Fatalf("%s: %v", h.tb.Name, errs[i])
-		}
-		all = append(all, changes[i]...)
-	}
-	if len(all) != want {
-		t.Fatalf("want %d changes, got %d: %+v", want, len(all), all)
-	}
-	return all
-}
-
-func dialAll(ctx context.Context, t *testing.T, bed *testbed.Bed) []stackHost {
-	t.Helper()
-	var hs []stackHost
-	for _, tb := range bed.Hosts {
-		c, err := conn.Dial(ctx, &conn.Config{Name: tb.Name, Address: tb.Address, Port: 22, User: tb.User,
-			IdentityFiles: []string{tb.KeyFile}, KnownHosts: []string{tb.KnownHosts}, Become: true})
-		if err != nil {
-			t.Fatalf("dial %s: %v", tb.Name, err)
-		}
-		t.Cleanup(func() { c.Close() })
-		f, err := facts.Gather(ctx, c)
-		if err != nil {
-			t.Fatalf("facts %s: %v", tb.Name, err)
-		}
-		hs = append(hs, stackHost{tb: tb, ssh: c, compose: stack.Compose{Generation: f.Compose.Variant, Argv: f.ComposeCommand()}})
-		t.Logf("%s: %s, compose %s %s", tb.Name, tb.Release, f.Compose.Variant, f.Compose.Version)
-	}
-	return hs
-}
-
-// execOn runs argv as root on the host (docker exec, not berth's transport).
-func execOn(ctx context.Context, t *testing.T, h stackHost, argv ...string) string {
-	t.Helper()
-	out, err := h.tb.Exec(ctx, argv...)
-	if err != nil {
-		t.Fatalf("%s: %v: %v", h.tb.Name, argv, err)
-	}
-	return strings.TrimSpace(out)
-}
-
-func wantServed(ctx context.Context, t *testing.T, h stackHost, want string) {
-	t.Helper()
-	url := fmt.Sprintf("http://127.0.0.1:%d/", webPort)
-	got := execOn(ctx, t, h, "python3", "-c", "import urllib.request,sys; sys.stdout.write(urllib.request.urlopen('"+url+"', timeout=10).read().decode())")
-	if got != want {
-		t.Fatalf("%s serves %q, want %q", h.tb.Name, got, want)
-	}
-}
-
-const webCtr = "$(docker ps -q --filter label=com.docker.compose.project=shop --filter label=com.docker.compose.service=web)"
-
-func writeData(ctx context.Context, t *testing.T, h stackHost) {
-	t.Helper()
-	execOn(ctx, t, h, "sh", "-c", "docker exec "+webCtr+" sh -c 'echo kept > /data/f && echo kept > /bind/f'")
-}
-
-// checkData reads the data back from the volume and the bind mount, with or without the stack.
-func checkData(ctx context.Context, t *testing.T, h stackHost) {
-	t.Helper()
-	vol := execOn(ctx, t, h, "sh", "-c", "cat $(docker volume inspect --format '{{.Mountpoint}}' shop_data)/f")
-	bind := execOn(ctx, t, h, "cat", "/srv/berth/shop/data/f")
-	if vol != "kept" || bind != "kept" {
-		t.Fatalf("%s: volume %q, bind mount %q", h.tb.Name, vol, bind)
-	}
-}
-
-// startCmdlineScan watches every host's /proc/*/cmdline for the canary until the returned
-// function is called; it returns what it saw.
-func startCmdlineScan(ctx context.Context, t *testing.T, hosts []stackHost) func() string {
-	loop := `rm -f /tmp/stop-scan /tmp/canary-hits /tmp/scan-done; while [ ! -e /tmp/stop-scan ]; do ` +
-		`grep -aF -f /tmp/canary-pattern /proc/[0-9]*/cmdline >> /tmp/canary-hits 2>/dev/null; done; touch /tmp/scan-done`
-	for _, h := range hosts {
-		// The pattern goes through stdin: the scanner's own command line must not hold it.
-		if _, err := h.tb.ExecInput(ctx, strings.NewReader(stackCanary+"\n"), "sh", "-c", "cat > /tmp/canary-pattern"); err != nil {
-			t.Fatalf("%s: %v", h.tb.Name, err)
-		}
-		go h.tb.Exec(ctx, "sh", "-c", loop)
-	}
-	return func() string {
-		var hits strings.Builder
-		for _, h := range hosts {
-			execOn(ctx, t, h, "sh", "-c", "touch /tmp/stop-scan; while [ ! -e /tmp/scan-done ]; do sleep 0.2; done")
-			out, _ := h.tb.Exec(ctx, "sh", "-c", "cat /tmp/canary-hits 2>/dev/null; true")
-			if s := strings.TrimSpace(out); s != "" {
-				hits.WriteString(h.tb.Name + ": " + s + "\n")
-			}
-		}
-		return hits.String()
-	}
-}
-
-// localImage pulls the registry's image into this machine's daemon under the name the hosts
-// use, and returns its ID and size, as the engine would for images = "ship".
-func localImage(ctx context.Context, t *testing.T, bed *testbed.Bed, name string) map[string]stack.LocalImage {
-	t.Helper()
-	ref := bed.Registry.Address + "/" + name
-	for _, argv := range [][]string{
-		{"pull", bed.Registry.PushAddress + "/" + name},
-		{"tag", bed.Registry.PushAddress + "/" + name, ref},
-	} {
-		if out, err := exec.CommandContext(ctx, "docker", argv...).CombinedOutput(); err != nil {
+	pulled := r.bed.Registry.PushAddress + "/ship-web:1"
+	ref := "berth-e2e/ship-" + r.bed.Prefix + ":1"
+	for _, argv := range [][]string{{"pull", pulled}, {"tag", pulled, ref}, {"rmi", pulled}} {
+		if out, err := exec.Command("docker", argv...).CombinedOutput(); err != nil {
 			t.Fatalf("docker %v: %v: %s", argv, err, out)
 		}
 	}
-	out, err := exec.CommandContext(ctx, "docker", "image", "inspect", "--format", "{{.Id}} {{.Size}}", ref).Output()
+	t.Cleanup(func() { exec.Command("docker", "rmi", ref).Run() })
+	out, err := exec.Command("docker", "image", "inspect", "--format", "{{.Id}}", ref).Output()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var img stack.LocalImage
-	fmt.Sscan(string(out), &img.ID, &img.Size)
-	return map[string]stack.LocalImage{ref: img}
+	t.Logf("local image %s: %s (pushed as %s for the build only)", ref, strings.TrimSpace(string(out)), p.Ref)
+	return ref, strings.TrimSpace(string(out))
 }
 
-// dockerSave streams `docker save ref` from this machine.
-func dockerSave(ctx context.Context, ref string) (io.ReadCloser, error) {
-	cmd := exec.CommandContext(ctx, "docker", "save", ref)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
+// cutRegistry makes registry.test unreachable from h (a dead address in /etc/hosts) and
+// checks that a pull fails; the returned function puts /etc/hosts back.
+func cutRegistry(t *testing.T, h *testbed.Host) func() {
+	t.Helper()
+	hostOut(t, h, "sh", "-c", "cp /etc/hosts /var/tmp/hosts.orig && grep -v registry.test /var/tmp/hosts.orig > /etc/hosts && echo '127.0.0.9 registry.test' >> /etc/hosts")
+	if _, err := h.Exec(context.Background(), "docker", "pull", "registry.test:5000/th-busybox:1"); err == nil {
+		t.Fatalf("%s still pulls from the registry", h.Name)
 	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
+	return func() { h.Exec(context.Background(), "sh", "-c", "cat /var/tmp/hosts.orig > /etc/hosts") }
+}
+
+// replicaHosts lists the hosts of the shop's replicas in the lock file, sorted.
+func (r *stackRun) replicaHosts(t *testing.T) string {
+	t.Helper()
+	var hs []string
+	for _, rep := range readLock(t, r.dir).Stacks["shop"].Replicas {
+		hs = append(hs, rep.Host)
 	}
-	return &waitCloser{ReadCloser: out, cmd: cmd}, nil
+	return strings.Join(sortStrings(hs), " ")
 }
 
-type waitCloser struct {
-	io.ReadCloser
-	cmd *exec.Cmd
+// served waits until every shop replica answers want.
+func (r *stackRun) served(t *testing.T, want string) {
+	t.Helper()
+	for _, h := range r.bed.Hosts {
+		r.servedBy(t, "shop", h, want)
+	}
 }
 
-func (w *waitCloser) Close() error {
-	w.ReadCloser.Close()
-	return w.cmd.Wait()
+// servedBy waits until the replica of stack on h answers want on its http port.
+func (r *stackRun) servedBy(t *testing.T, stack string, h *testbed.Host, want string) {
+	t.Helper()
+	for _, rep := range readLock(t, r.dir).Stacks[stack].Replicas {
+		if rep.Host != h.Name {
+			continue
+		}
+		url := fmt.Sprintf("http://%s:%d/", h.Address, rep.Ports["http"])
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			got, err := get(context.Background(), url)
+			if got == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s on %s answers %q (%v), want %q", stack, h.Name, got, err, want)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+	}
+	t.Fatalf("berth.lock.json has no %s replica on %s", stack, h.Name)
 }
