@@ -94,20 +94,26 @@ func (e *Engine) Apply(ctx context.Context, s *Session) Summary {
 
 // holds says which later-phase changes must not run because a deploy failed earlier in this
 // apply: the old replica of a stack whose new replica failed keeps running (its removal is
-// held), and balancers keep their previous configuration while any stack deploy failed, so
-// traffic never moves to a replica that did not come up. A deploy failed when the replica's
+// held), balancers keep their previous configuration while any stack deploy failed, so
+// traffic never moves to a replica that did not come up, and no replica stops while a
+// balancer failed to take the configuration that no longer sends to it. A deploy failed when the replica's
 // host failed before all of the stack's deploy-phase changes there ran (the change itself
 // failed, an earlier one did, or the host could not be planned). It returns why a step is
 // held, or "".
 func holds(results map[string]*HostResult, s *Session) func(st Step, phase int) string {
 	failed := map[string]string{} // stack name -> host where its deploy failed
+	lbFailed := ""                // a host whose balancer configuration did not change
 	for host, r := range results {
 		if r.Outcome != OutcomeFailed {
 			continue
 		}
 		for _, st := range s.hosts[host].steps {
-			if name := stackOf(st.Resource); name != "" && phaseOf(st.Resource) == modules.PhaseDeploy && !st.applied {
-				failed[name] = host
+			switch ph := phaseOf(st.Resource); {
+			case st.applied:
+			case ph == modules.PhaseBalance:
+				lbFailed = host
+			case ph == modules.PhaseDeploy && stackOf(st.Resource) != "":
+				failed[stackOf(st.Resource)] = host
 			}
 		}
 	}
@@ -121,6 +127,9 @@ func holds(results map[string]*HostResult, s *Session) func(st Step, phase int) 
 		}
 	}
 	return func(st Step, phase int) string {
+		if phase == modules.PhaseTeardown && lbFailed != "" {
+			return fmt.Sprintf("held: the balancer on %s did not take its new configuration and may still send to this replica, so it keeps running", lbFailed)
+		}
 		if phase == modules.PhaseDeploy || len(failed) == 0 {
 			return ""
 		}

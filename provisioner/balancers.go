@@ -36,6 +36,23 @@ func BalancerResources(inv *inventory.Inventory, h *inventory.Host, a schedule.A
 	}, nil
 }
 
+// balancerOutside says why a stack's replicas must keep running where they are: a balancer
+// routing to the stack runs on a host outside this run, so its configuration cannot follow a
+// move and would send requests to a stopped replica. "" when every such balancer is reached.
+func balancerOutside(inv *inventory.Inventory, stack string, reached func(host string) bool) string {
+	for _, b := range inv.Balancers {
+		if !slices.ContainsFunc(b.Frontends, func(f inventory.Frontend) bool { return f.Stack == stack }) {
+			continue
+		}
+		for _, h := range b.Hosts {
+			if !reached(h) {
+				return fmt.Sprintf("balancer %s on %s routes to it and is not in this run", b.Name, h)
+			}
+		}
+	}
+	return ""
+}
+
 // balancersOn returns the balancers selecting host, in name order.
 func balancersOn(inv *inventory.Inventory, host string) []*inventory.Balancer {
 	var out []*inventory.Balancer

@@ -129,9 +129,12 @@ func (e *Engine) Plan(ctx context.Context, names []string, readOnly bool) *Sessi
 	placement, diags := Place(e.Inventory, all, current)
 	// What this run can carry out: nothing starts on a host it does not reach, so a move
 	// there is held (its old place keeps running) and a new replica there waits.
-	placement = schedule.WithinRun(placement, current, func(h string) bool {
+	reached := func(h string) bool {
 		hs := sess.hosts[h]
 		return hs != nil && hs.facts != nil && hs.plan.Error == ""
+	}
+	placement = schedule.WithinRun(placement, current, reached, func(stack string) string {
+		return balancerOutside(e.Inventory, stack, reached)
 	})
 	sess.Plan.Placement = &placement
 	sess.Diags = diags

@@ -354,6 +354,32 @@ func TestApplyRoutesEachChangeToItsEmitter(t *testing.T) {
 	}
 }
 
+// A balancer that fails to take its new configuration may still send to the old replica:
+// the teardown is held.
+func TestFailedBalancerHoldsTeardown(t *testing.T) {
+	var log []string
+	var mu sync.Mutex
+	fakes := map[string]*debianHost{"a": newDebianHost("a"), "b": newDebianHost("b"), "c": newDebianHost("c")}
+	e := testEngine(testInventory("a", "b", "c"), fakes)
+	e.Build = func(_ *inventory.Inventory, h *inventory.Host, _ *facts.Facts, _ schedule.Assignment) ([]modules.Resource, error) {
+		switch h.Name {
+		case "a":
+			return []modules.Resource{&orderRes{addr: "stack.web", phase: modules.PhaseTeardown, log: &log, mu: &mu, stack: "web"}}, nil
+		case "b":
+			return []modules.Resource{&orderRes{addr: "balancer.cfg", phase: modules.PhaseBalance, log: &log, mu: &mu, fail: true}}, nil
+		}
+		return []modules.Resource{&orderRes{addr: "stack.web", phase: modules.PhaseDeploy, log: &log, mu: &mu, stack: "web"}}, nil
+	}
+	ctx := context.Background()
+	sum := e.Apply(ctx, e.Plan(ctx, []string{"a", "b", "c"}, false))
+	if got := strings.Join(log, " "); got != "c:stack.web b:balancer.cfg" { // the balancer's failed
+		t.Fatalf("applied: %s (the old replica must keep running)", got)
+	}
+	if a := sum.Hosts[0]; a.Outcome != OutcomeFailed || !strings.Contains(a.Error, "held: the balancer on b") {
+		t.Fatalf("a: %+v", a)
+	}
+}
+
 // A host whose lock another berth holds fails in apply with the busy error and its hint (the
 // unlock command); the other hosts are applied.
 func TestApplyOnABusyHostCarriesTheHint(t *testing.T) {

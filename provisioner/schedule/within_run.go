@@ -10,17 +10,34 @@ import "fmt"
 //     with its ports, and To names where it should go;
 //   - a new replica on a host outside the run is Deferred: listed, not started;
 //   - a kept replica outside the run keeps its current ports (a port change waits);
-//   - removals are left as they are: a host outside the run simply is not changed.
+//   - removals are left as they are: a host outside the run simply is not changed;
+//   - when waits names a reason for a stack (a balancer routing to it is outside the run, so
+//     it would keep sending requests to a stopped replica), its moves are held and its
+//     removals wait too: the replicas keep running, Held, where they are.
 //
 // current is the placement the run started from. WithinRun is pure; a placement file
 // written after the run records what happened (see provisioner.Session.Realized).
-func WithinRun(a, current Assignment, reached func(host string) bool) Assignment {
+func WithinRun(a, current Assignment, reached func(host string) bool, waits func(stack string) string) Assignment {
 	out := Assignment{Stacks: make([]StackPlacement, 0, len(a.Stacks))}
 	for _, sp := range a.Stacks {
-		np := StackPlacement{Name: sp.Name, Removed: sp.Removed, Deferred: sp.Deferred}
+		np := StackPlacement{Name: sp.Name, Deferred: sp.Deferred}
+		why := waits(sp.Name)
+		for _, r := range sp.Removed {
+			if was := current.replica(sp.Name, r.Index); why != "" && was != nil {
+				np.Replicas = append(np.Replicas, Replica{Index: r.Index, Host: was.Host, Ports: copyPorts(was.Ports), Status: Held,
+					Reason: fmt.Sprintf("to be removed (%s); it keeps running: %s", r.Reason, why)})
+				continue
+			}
+			np.Removed = append(np.Removed, r)
+		}
 		for _, r := range sp.Replicas {
 			was := current.replica(sp.Name, r.Index)
 			switch {
+			case r.Status == Moved && was != nil && why != "":
+				np.Replicas = append(np.Replicas, Replica{
+					Index: r.Index, Host: was.Host, Ports: copyPorts(was.Ports), Status: Held, To: r.Host,
+					Reason: fmt.Sprintf("should move to %s (%s); it stays on %s: %s", r.Host, r.Reason, was.Host, why),
+				})
 			case reached(r.Host):
 				np.Replicas = append(np.Replicas, r)
 			case r.Status == Moved && was != nil:
@@ -39,6 +56,7 @@ func WithinRun(a, current Assignment, reached func(host string) bool) Assignment
 				np.Replicas = append(np.Replicas, r)
 			}
 		}
+		sortAssignment(&Assignment{Stacks: []StackPlacement{np}})
 		out.Stacks = append(out.Stacks, np)
 	}
 	return out

@@ -21,7 +21,8 @@ func TestWithinRun(t *testing.T) {
 		{Index: 3, Host: "h5", Ports: map[string]int{"http": 20000}, Status: New},
 	}}}}
 	reached := func(h string) bool { return h == "h1" || h == "h2" }
-	got := WithinRun(planned, current, reached).Stacks[0]
+	none := func(string) string { return "" }
+	got := WithinRun(planned, current, reached, none).Stacks[0]
 	want := StackPlacement{Name: "web",
 		Replicas: []Replica{
 			{Index: 0, Host: "h1", Ports: map[string]int{"http": 20000}, Status: Held, To: "h3",
@@ -34,11 +35,33 @@ func TestWithinRun(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got  %+v\nwant %+v", got, want)
 	}
-	if lf := NewPlacementFile(WithinRun(planned, current, reached)); lf.Stacks["web"].Replicas[0].Host != "h1" || len(lf.Stacks["web"].Replicas) != 3 {
+	if lf := NewPlacementFile(WithinRun(planned, current, reached, none)); lf.Stacks["web"].Replicas[0].Host != "h1" || len(lf.Stacks["web"].Replicas) != 3 {
 		t.Errorf("the placement file of the held run: %+v (a held replica stays on h1, a deferred one is not recorded)", lf)
 	}
-	all := WithinRun(planned, current, func(string) bool { return true })
+	all := WithinRun(planned, current, func(string) bool { return true }, none)
 	if !reflect.DeepEqual(all, planned) {
 		t.Errorf("a run that reaches every host changed the plan:\n%+v", all)
+	}
+}
+
+// When a balancer routing to the stack is outside the run, it would keep sending requests to
+// a replica that stops: the stack's moves are held and its removals wait, on every host.
+func TestWithinRunHoldsTeardownsABalancerOutsideTheRunStillUses(t *testing.T) {
+	current := Assignment{Stacks: []StackPlacement{{Name: "web", Replicas: []Replica{
+		{Index: 0, Host: "h1", Ports: map[string]int{"http": 20000}, Status: Kept},
+		{Index: 1, Host: "h2", Ports: map[string]int{"http": 20000}, Status: Kept},
+	}}}}
+	planned := Assignment{Stacks: []StackPlacement{{Name: "web",
+		Replicas: []Replica{{Index: 0, Host: "h3", Ports: map[string]int{"http": 20001}, Status: Moved, From: "h1", Reason: "h1: drained"}},
+		Removed:  []Replica{{Index: 1, Host: "h2", Ports: map[string]int{"http": 20000}, Status: Removed, Reason: "replicas is now 1"}},
+	}}}
+	why := "balancer edge on lb is not in this run"
+	got := WithinRun(planned, current, func(string) bool { return true }, func(string) string { return why }).Stacks[0]
+	want := StackPlacement{Name: "web", Replicas: []Replica{
+		{Index: 0, Host: "h1", Ports: map[string]int{"http": 20000}, Status: Held, To: "h3", Reason: "should move to h3 (h1: drained); it stays on h1: " + why},
+		{Index: 1, Host: "h2", Ports: map[string]int{"http": 20000}, Status: Held, Reason: "to be removed (replicas is now 1); it keeps running: " + why},
+	}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got  %+v\nwant %+v", got, want)
 	}
 }
