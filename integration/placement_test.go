@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -90,6 +91,66 @@ func TestPlacementAndBalancer(t *testing.T) {
 	})
 	t.Run("second apply after the move plans no change", func(t *testing.T) {
 		p.berth(ctx, t, 0, "plan", p.dir, "-var", "drained="+p.drained)
+	})
+	t.Run("an apply limited to the old host of a move holds it; with the new host and the balancer it completes; the lock file always names hosts that answer", func(t *testing.T) {
+		before := p.lock(t)
+		leaving := busiestHost(before) // p.drained comes back into service, this one drains
+		drain := []string{"-var", "drained=" + leaving}
+		answers := func(when string) {
+			t.Helper()
+			for stack := range placementStacks {
+				if got := len(p.replicaAnswers(ctx, t, p.lock(t), stack)); got != 2 {
+					t.Errorf("%s: stack %s: %d replicas in the lock file answer, want 2", when, stack, got)
+				}
+			}
+		}
+		out := p.berth(ctx, t, 0, append([]string{"plan", p.dir, "-l", leaving}, drain...)...)
+		if !strings.Contains(out, "held on "+leaving) || !strings.Contains(out, "is not in this run") {
+			t.Errorf("the limited plan does not say the move is held and why:\n%s", out)
+		}
+		p.berth(ctx, t, 0, append([]string{"apply", p.dir, "--yes", "-l", leaving}, drain...)...)
+		if after := p.lock(t); !reflect.DeepEqual(after, before) {
+			t.Errorf("a limited apply that carried nothing out rewrote the lock file:\nbefore %+v\nafter  %+v", before, after)
+		}
+		if n := p.exec(ctx, t, bed.Host(leaving), "sh", "-c", "docker ps -q | wc -l"); n == "0" {
+			t.Errorf("%s stopped its replicas although their new places were outside the run", leaving)
+		}
+		answers("after the limited apply")
+		// Where the held replicas should go, from the plan itself.
+		var targets []string
+		for _, line := range strings.Split(p.berth(ctx, t, 0, append([]string{"plan", p.dir, "-l", leaving}, drain...)...), "\n") {
+			if i := strings.Index(line, "should move to "); i >= 0 {
+				targets = append(targets, strings.Fields(line[i+len("should move to "):])[0])
+			}
+		}
+		if len(targets) == 0 {
+			t.Fatal("the plan names no host the held replicas should move to")
+		}
+		limit := strings.Join(append(append([]string{leaving}, targets...), lb.Name), ",")
+		out = p.berth(ctx, t, 2, append([]string{"plan", p.dir, "-l", limit}, drain...)...)
+		if !strings.Contains(out, "moves to") {
+			t.Errorf("the removal from %s does not say the replica moves:\n%s", leaving, out)
+		}
+		loop := startRequestLoop(ctx, lb.Address)
+		p.berth(ctx, t, 0, append([]string{"apply", p.dir, "--yes", "-l", limit}, drain...)...)
+		sent, failed := loop.stop()
+		t.Logf("apply -l %s: %d requests through the balancer, %d failed", limit, sent, len(failed))
+		if len(failed) > 0 {
+			t.Errorf("%d of %d requests failed during the move, first: %s", len(failed), sent, failed[0])
+		}
+		for _, sp := range p.lock(t).Stacks {
+			for _, r := range sp.Replicas {
+				if r.Host == leaving {
+					t.Errorf("the lock file still places replica %d on %s after the move", r.Index, leaving)
+				}
+			}
+		}
+		if n := p.exec(ctx, t, bed.Host(leaving), "sh", "-c", "docker ps -q | wc -l"); n != "0" {
+			t.Errorf("%s still runs %s containers after the move", leaving, n)
+		}
+		answers("after the move")
+		p.berth(ctx, t, 0, append([]string{"plan", p.dir}, drain...)...)
+		p.drained = leaving
 	})
 	t.Run("the lock file lists every placement and port, as the balancer has them", func(t *testing.T) {
 		lock := p.lock(t)
