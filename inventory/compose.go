@@ -133,7 +133,10 @@ func checkServiceEnvFiles(sd *stackDecl, p *types.Project) *hcl.Diagnostic {
 			if !isBelow(sd.s.ComposeDir, filepath.Clean(abs)) {
 				return errorf(sd.composeRng, "Invalid compose project", "Stack %q: service %q has env_file %q outside the stack directory; only the stack directory is shipped.", sd.s.Name, name, ef.Path)
 			}
-			if _, err := os.Stat(abs); err != nil && bool(ef.Required) {
+			// The stack's env_file is shipped as .env in the stack directory: a service that
+			// reads it (env_file: .env) finds it there on the host.
+			shipped := sd.s.EnvFile != "" && filepath.Clean(abs) == filepath.Join(sd.s.ComposeDir, ".env")
+			if _, err := os.Stat(abs); err != nil && bool(ef.Required) && !shipped {
 				return errorf(sd.composeRng, "Missing env file", "Stack %q: service %q needs env_file %q, which is not in the stack directory.", sd.s.Name, name, ef.Path)
 			}
 		}

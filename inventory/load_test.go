@@ -232,3 +232,31 @@ func writeInv(t *testing.T, src string) string {
 	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644)
 	return dir
 }
+
+// A service may read the stack's env_file, which berth ships as the stack directory's .env,
+// with its own env_file: .env, although no .env is in the directory on this machine.
+func TestServiceReadsTheShippedEnvFile(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"main.hcl":                "host \"h1\" {\n  address = \"10.0.0.1\"\n}\n\nstack \"web\" {\n  compose  = \"stacks/web\"\n  env_file = \"secrets/web.env\"\n}\n",
+		"secrets/web.env":         "TOKEN=x\n",
+		"stacks/web/compose.yaml": "services:\n  web:\n    image: nginx:1.27\n    env_file: .env\n",
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, diags := Load(dir, Options{}); diags.HasErrors() {
+		t.Fatal(describe(diags))
+	}
+	if err := os.Remove(filepath.Join(dir, "secrets/web.env")); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte("host \"h1\" {\n  address = \"10.0.0.1\"\n}\n\nstack \"web\" {\n  compose = \"stacks/web\"\n}\n"), 0o644)
+	if _, diags := Load(dir, Options{}); !diags.HasErrors() {
+		t.Fatal("without env_file, a service's env_file: .env that nothing ships must stay an error")
+	}
+}
