@@ -68,6 +68,12 @@ func TestStack(t *testing.T) {
 		r.berth(t, 2*time.Minute, 2, "plan", r.dir, "--json")
 		r.berth(t, 5*time.Minute, 0, "apply", r.dir, "--yes", "--json")
 		r.served(t, "bonjour v1")
+		for _, h := range bed.Hosts { // the worker reads the shipped .env through env_file: .env
+			got := hostOut(t, h, "sh", "-c", "docker exec $(docker ps -q --filter label=com.docker.compose.project=shop --filter label=com.docker.compose.service=worker) printenv GREETING")
+			if got != "bonjour" {
+				t.Errorf("%s: the worker's GREETING is %q, want bonjour (env_file: .env)", h.Name, got)
+			}
+		}
 	})
 
 	scenario("an unchanged stack is left alone", func(t *testing.T) {
@@ -263,7 +269,8 @@ func TestStack(t *testing.T) {
 // stackCompose is the shop: a web service serving its GREETING (from .env, substituted by
 // compose) and its image's version, healthy only when its image has /healthy, logging its
 // API_KEY (the canary: a rollback's log excerpt must redact it), with a named volume and a
-// bind-mounted ./data; a worker writing into the same volume; a config file.
+// bind-mounted ./data; a worker reading the shipped .env itself (env_file: .env) and writing
+// into the same volume; a config file.
 const stackCompose = `services:
   web:
     image: IMAGE
@@ -283,6 +290,7 @@ const stackCompose = `services:
     stop_grace_period: 1s
   worker:
     image: IMAGE
+    env_file: .env
     command: ["sh", "-c", "while true; do date > /data/worker; sleep 5; done"]
     volumes:
       - data:/data
