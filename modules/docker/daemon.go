@@ -53,7 +53,7 @@ func (d *Daemon) Probes() []modules.Probe {
 // only reformatted is not drift; the reason names the settings that differ.
 func (d *Daemon) Diff(obs []modules.ProbeResult) []modules.Change {
 	o := obs[0]
-	c := modules.Change{Address: d.Address(), Op: "write", After: summary(d.settings)}
+	c := modules.Change{Address: d.Address(), Op: "write", After: summary(d.settings), Observed: previous(o)}
 	if !o.Exists {
 		c.Action, c.Reason = modules.Create, DaemonPath+" is missing; dockerd will be restarted"
 		return []modules.Change{c}
@@ -124,15 +124,18 @@ func summary(m map[string]any) string {
 	return string(b)
 }
 
-// Apply implements modules.Resource: validate, keep the old file, write, restart, and roll
-// back to the old file if dockerd does not come back.
+// previous is the daemon.json the plan observed, which a failed restart puts back.
+type previous modules.ProbeResult
+
+// Apply implements modules.Resource: validate, write, restart, and roll back to the file the
+// plan observed if dockerd does not come back.
 func (d *Daemon) Apply(ctx context.Context, h modules.Host, c modules.Change) error {
+	old, ok := c.Observed.(previous)
+	if !ok {
+		return fmt.Errorf("%s on %s: the change carries no observation of the live file: plan again", DaemonPath, h.Name())
+	}
 	if err := d.validate(ctx, h); err != nil {
 		return err
-	}
-	old, err := h.Observe(ctx, []modules.Probe{modules.ContentProbe(DaemonPath)})
-	if err != nil {
-		return fmt.Errorf("read %s before replacing it: %w", DaemonPath, err)
 	}
 	if err := h.WriteFile(ctx, modules.FileWrite{Path: DaemonPath, Content: d.content, Mode: 0o644, MkdirParents: true}); err != nil {
 		return fmt.Errorf("write %s: %w", DaemonPath, err)
@@ -142,8 +145,9 @@ func (d *Daemon) Apply(ctx context.Context, h modules.Host, c modules.Change) er
 		return nil
 	}
 	// dockerd refused the new settings: put the previous file back and bring it up again.
-	if old[0].Exists {
-		err = h.WriteFile(ctx, modules.FileWrite{Path: DaemonPath, Content: old[0].Data, Mode: old[0].Mode, MkdirParents: true})
+	var err error
+	if old.Exists {
+		err = h.WriteFile(ctx, modules.FileWrite{Path: DaemonPath, Content: old.Data, Mode: old.Mode, MkdirParents: true})
 	} else {
 		err = modules.Must(ctx, h, []string{"rm", "-f", "--", DaemonPath}, "remove "+DaemonPath)
 	}

@@ -66,7 +66,10 @@ func TestDaemonRollbackWhenDockerdDoesNotComeBack(t *testing.T) {
 	h.Reply("journalctl", "unable to configure the Docker daemon: bogus-option\n", 0)
 
 	d := NewDaemon(map[string]any{"bogus-option": true})
-	err := d.Apply(context.Background(), h, modules.Change{Op: "write"})
+	obs, _ := h.Observe(context.Background(), d.Probes())
+	cs := d.Diff(obs)
+	h.Files[DaemonPath].Data = []byte("changed after the plan") // apply restores what the plan saw
+	err := d.Apply(context.Background(), h, cs[0])
 	if err == nil || !strings.Contains(err.Error(), "previous /etc/docker/daemon.json was restored") {
 		t.Fatalf("err = %v", err)
 	}
@@ -85,7 +88,9 @@ func TestValidationFailureLeavesLiveFileAlone(t *testing.T) {
 	h.Handle("dockerd --validate", func([]string, []byte) modules.Result {
 		return modules.Result{ExitCode: 1, Stderr: []byte("unable to configure the Docker daemon with file: the following directives don't match any configuration option: bogus")}
 	})
-	err := NewDaemon(map[string]any{"bogus": 1}).Apply(context.Background(), h, modules.Change{})
+	d := NewDaemon(map[string]any{"bogus": 1})
+	obs, _ := h.Observe(context.Background(), d.Probes())
+	err := d.Apply(context.Background(), h, d.Diff(obs)[0])
 	if err == nil || !strings.Contains(err.Error(), "live file was not touched") {
 		t.Fatalf("err = %v", err)
 	}
