@@ -69,7 +69,7 @@ func TestStack(t *testing.T) {
 		r.berth(t, 5*time.Minute, 0, "apply", r.dir, "--yes", "--json")
 		r.served(t, "bonjour v1")
 		for _, h := range bed.Hosts { // the worker reads the shipped .env through env_file: .env
-			got := hostOut(t, h, "sh", "-c", "docker exec $(docker ps -q --filter label=com.docker.compose.project=shop --filter label=com.docker.compose.service=worker) printenv GREETING")
+			got := hostOut(t, h, "sh", "-c", "docker exec $(docker ps -q --filter label=com.docker.compose.project=shop --filter label=com.docker.compose.service=worker) sh -c 'echo \"$GREETING\"'")
 			if got != "bonjour" {
 				t.Errorf("%s: the worker's GREETING is %q, want bonjour (env_file: .env)", h.Name, got)
 			}
