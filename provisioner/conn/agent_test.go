@@ -325,4 +325,3 @@ func TestAgentInstallRemovesOldVersions(t *testing.T) {
 		t.Errorf("cache holds %q, want %q (this version and the two installed before it)", got, want)
 	}
 }
-
