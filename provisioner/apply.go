@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/modules"
+	"github.com/berth-dev/berth/provisioner/schedule"
 )
 
 // Host outcomes after apply.
@@ -96,10 +97,10 @@ func (e *Engine) Apply(ctx context.Context, s *Session) Summary {
 // apply: the old replica of a stack whose new replica failed keeps running (its removal is
 // held), balancers keep their previous configuration while any stack deploy failed, so
 // traffic never moves to a replica that did not come up, and no replica stops while a
-// balancer failed to take the configuration that no longer sends to it. A deploy failed when the replica's
-// host failed before all of the stack's deploy-phase changes there ran (the change itself
-// failed, an earlier one did, or the host could not be planned). It returns why a step is
-// held, or "".
+// balancer failed to take the configuration that no longer sends to it. A deploy failed
+// when the replica's host failed before all of the stack's deploy-phase changes there ran
+// (the change itself failed, an earlier one did, or the host of a new or moved replica
+// could not be planned). It returns why a step is held, or "".
 func holds(results map[string]*HostResult, s *Session) func(st Step, phase int) string {
 	failed := map[string]string{} // stack name -> host where its deploy failed
 	lbFailed := ""                // a host whose balancer configuration did not change
@@ -120,7 +121,8 @@ func holds(results map[string]*HostResult, s *Session) func(st Step, phase int) 
 	if a := s.Plan.Placement; a != nil { // hosts that could not be planned have no steps
 		for _, sp := range a.Stacks {
 			for _, rep := range sp.Replicas {
-				if r := results[rep.Host]; r != nil && r.Outcome == OutcomeFailed && !s.carriedOut(sp.Name, rep.Host, modules.PhaseDeploy) {
+				arrives := rep.Status == schedule.New || rep.Status == schedule.Moved
+				if r := results[rep.Host]; arrives && r != nil && r.Outcome == OutcomeFailed && !s.carriedOut(sp.Name, rep.Host, modules.PhaseDeploy) {
 					failed[sp.Name] = rep.Host
 				}
 			}
