@@ -112,20 +112,27 @@ func (s *statsConn) print(e *env) {
 
 // interruptible returns a context for a run: the first Ctrl-C (or SIGTERM) asks hosts to
 // stop after the change they are in, which never leaves a package half-installed; a second
-// one cancels commands in flight.
+// one cancels commands in flight, and a stack deploy cut that way still rolls back (on a
+// bounded context of its own); a third exits at once, whatever is in flight.
 func interruptible(e *env, timeout time.Duration) (ctx context.Context, stopping func() bool, done func()) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	var stop atomic.Bool
-	sig := make(chan os.Signal, 2)
+	sig := make(chan os.Signal, 3)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	go func() {
+		n := 0
 		for range sig {
-			if stop.Swap(true) {
-				fmt.Fprintln(e.stderr, "berth: aborting commands in flight")
+			switch n++; n {
+			case 1:
+				stop.Store(true)
+				fmt.Fprintln(e.stderr, "berth: stopping after the current change on each host (interrupt again to abort the commands in flight)")
+			case 2:
+				fmt.Fprintln(e.stderr, "berth: aborting the commands in flight; a stack deploy cut short rolls back to its previous version (at most its health timeout + 2m); interrupt again to exit at once")
 				cancel()
-				return
+			default:
+				fmt.Fprintln(e.stderr, "berth: exiting now; hosts may be left mid-change and locked: the next apply converges them (a lock left by this process is removed as stale)")
+				os.Exit(130)
 			}
-			fmt.Fprintln(e.stderr, "berth: stopping after the current change on each host (interrupt again to abort now)")
 		}
 	}()
 	return ctx, stop.Load, func() { signal.Stop(sig); cancel() }

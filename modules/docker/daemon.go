@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/berth-dev/berth/modules"
 )
@@ -144,7 +145,10 @@ func (d *Daemon) Apply(ctx context.Context, h modules.Host, c modules.Change) er
 	if restartErr == nil {
 		return nil
 	}
-	// dockerd refused the new settings: put the previous file back and bring it up again.
+	// dockerd refused the new settings: put the previous file back and bring it up again,
+	// even if the run was interrupted meanwhile (a half-done restore leaves Docker down).
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
 	var err error
 	if old.Exists {
 		err = h.WriteFile(ctx, modules.FileWrite{Path: DaemonPath, Content: old.Data, Mode: old.Mode, MkdirParents: true})

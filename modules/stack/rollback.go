@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/berth-dev/berth/modules"
 )
@@ -54,10 +55,22 @@ func (r *Resource) restorePrevious(ctx context.Context, h modules.Host, old *Man
 	return script(ctx, h, "restore previous files of stack "+r.spec.Name, lines...)
 }
 
+// undoTimeout bounds what putting the previous version back may take beyond its health wait.
+const undoTimeout = 2 * time.Minute
+
+// undoContext is the context a rollback runs on: never the deploy's own, which an interrupt
+// (a second Ctrl-C) or the run's deadline may have cancelled, since a rollback that stops
+// half way leaves the stack down. It has its own bound instead.
+func (r *Resource) undoContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), r.spec.HealthTimeout+undoTimeout)
+}
+
 // undoWrite handles a deploy whose files could not all be written (a full disk, a cut
 // connection): compose has not run, so the containers still run the previous version
 // untouched; only the files are put back, and nothing is recreated.
 func (r *Resource) undoWrite(ctx context.Context, h modules.Host, old *Manifest, cause error) error {
+	ctx, cancel := r.undoContext(ctx)
+	defer cancel()
 	msg := fmt.Sprintf("deploy stack %s on %s: %v", r.spec.Name, h.Name(), redact(cause.Error(), r.spec.Env))
 	if old == nil {
 		return errors.New(msg + "\nfirst deploy: nothing was started")
@@ -73,6 +86,8 @@ func (r *Resource) undoWrite(ctx context.Context, h modules.Host, old *Manifest,
 // its images under their tags, its containers, healthy. A first deploy has no previous
 // version: its containers are removed, volumes kept.
 func (r *Resource) rollback(ctx context.Context, h modules.Host, old *Manifest, cause error) error {
+	ctx, cancel := r.undoContext(ctx)
+	defer cancel()
 	msg := fmt.Sprintf("deploy stack %s on %s: %v", r.spec.Name, h.Name(), redact(cause.Error(), r.spec.Env))
 	if logs := r.failureLogs(ctx, h, cause); logs != "" {
 		msg += "\n" + logs

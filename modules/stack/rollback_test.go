@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -209,5 +210,31 @@ func TestFailedWriteTouchesNoContainer(t *testing.T) {
 	}
 	if !strings.Contains(ran, "rm -f -- /srv/berth/shop/conf/extra.conf") {
 		t.Errorf("the file only the failed version had was not removed:\n%s", ran)
+	}
+}
+
+// An interrupt that cancels the deploy during its health wait (a second Ctrl-C, the run's
+// deadline) must not cancel the rollback too: it runs on its own bounded context and brings
+// the previous version back. Before, it failed at once ("ROLLBACK FAILED: context canceled")
+// and left the stack down.
+func TestRollbackRunsAfterTheDeployWasCancelled(t *testing.T) {
+	s, r := deployed(t, V2, nil)
+	spec := testSpec(V2)
+	spec.ConfigFiles["conf/app.ini"] = []byte("new\n")
+	r = newResource(spec)
+	ctx, cancel := context.WithCancel(context.Background())
+	ups := s.ups
+	s.afterUp = func(n int) {
+		if n == ups+1 {
+			cancel() // while the new version's containers come up
+		}
+	}
+	cs := plan(t, r, s.host)
+	err := r.Apply(ctx, s.host, cs[0])
+	if err == nil || strings.Contains(err.Error(), "ROLLBACK FAILED") || !strings.Contains(err.Error(), "rolled back to the version deployed") {
+		t.Fatalf("err = %v", err)
+	}
+	if s.ups != ups+2 {
+		t.Errorf("%d ups, want 2 (the new version, then the previous one)", s.ups-ups)
 	}
 }
