@@ -194,3 +194,23 @@ func (l *LineWriter) Flush() error {
 	_, err := io.WriteString(l.w, l.m.Line(s))
 	return err
 }
+
+// Error returns err with its message masked; errors.Is and errors.As still see err.
+func (m *Masker) Error(err error) error {
+	if err == nil || m.Empty() {
+		return err
+	}
+	msg := m.Text(err.Error())
+	if msg == err.Error() {
+		return err
+	}
+	return &maskedError{err: err, msg: msg}
+}
+
+type maskedError struct {
+	err error
+	msg string
+}
+
+func (e *maskedError) Error() string { return e.msg }
+func (e *maskedError) Unwrap() error { return e.err }
