@@ -50,7 +50,7 @@ func (r *Runner) lockAll(ctx context.Context, j *Journal, prev map[string]string
 	release := func() {
 		done := map[string]string{}
 		for i := len(releases) - 1; i >= 0; i-- {
-			if err := releases[i](); err != nil {
+			if err := r.release(ctx, names[i], ids[names[i]], releases[i]); err != nil {
 				r.printf("warning: lock %s on %s not released: %v (remove it with: berth unlock %s --id %s)\n", ids[names[i]], names[i], err, names[i], ids[names[i]])
 				continue
 			}
@@ -101,4 +101,24 @@ func (r *Runner) adoptable(hd *hostlock.Holder, prevID string) bool {
 	}
 	me := hostlock.NewHolder("") // a lock written before holders carried a boot id
 	return hd.Who == me.Who && hd.PID != os.Getpid() && syscall.Kill(hd.PID, 0) == syscall.ESRCH
+}
+
+// release releases one lock. A step that timed out closes its host's connection (see run),
+// which the release function may hold: on failure it is tried once more on a new connection.
+func (r *Runner) release(ctx context.Context, name, id string, rel func() error) error {
+	err := rel()
+	if err == nil {
+		return nil
+	}
+	r.Hosts.Forget(name)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	h, herr := r.Hosts.Host(ctx, name)
+	if herr != nil {
+		return err
+	}
+	if r.Lock != nil { // a Locker of its own (tests): its release is the only way
+		return rel()
+	}
+	return hostlock.Unlock(ctx, h, "", id)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -37,11 +38,24 @@ func (r *Runner) Run(ctx context.Context, opt Options) error {
 		prevLocks = p.resume.Locks
 	}
 	release, err := r.lockAll(ctx, j, prevLocks)
+	if err != nil && p.resume == nil {
+		// Nothing happened: the new run leaves no journal (and abandons nothing).
+		j.Close()
+		os.Remove(j.Path())
+		r.printf("No run started: %v\n", r.Mask.Error(err))
+		return err
+	}
 	if err != nil {
 		err = r.Mask.Error(err)
 		j.Append(Record{Type: RecRunStopped, Error: err.Error()})
 		r.printf("\nRun %s stopped before its first step: %v\n%s\n", j.RunID(), err, r.resumeAdvice(j.RunID()))
 		return err
+	}
+	for _, old := range p.abandon {
+		if err := r.abandon(old); err != nil {
+			release()
+			return err
+		}
 	}
 	err = r.runSteps(ctx, j, p.todo)
 	release()
@@ -71,11 +85,6 @@ func (r *Runner) startJournal(ctx context.Context, p plan) (*Journal, error) {
 		}
 		r.printf("Resuming run %s at step %s (journal %s)\n", j.RunID(), p.todo[0].ID, j.Path())
 		return j, j.Append(r.answered(RecRunResumed))
-	}
-	for _, old := range p.abandon {
-		if err := r.abandon(old); err != nil {
-			return nil, err
-		}
 	}
 	j, err := Create(r.journalDir(), NewRunID(time.Now()))
 	if err != nil {
