@@ -210,7 +210,8 @@ func TestRunbookRuns(t *testing.T) {
 			t.Errorf("resume did not run four alone: %q", log())
 		}
 		resumed := false
-		for _, rec := range readJournalFile(t, filepath.Join(journals, runIDs(t, journals)[3]+".jsonl")) {
+		ids := runIDs(t, journals) // the resumed run is the newest
+		for _, rec := range readJournalFile(t, filepath.Join(journals, ids[len(ids)-1]+".jsonl")) {
 			if rec["type"] == "run.resumed" {
 				resumed = true
 				if rec["answer"] != "--yes" || !strings.HasSuffix(rec["who"].(string), "(--yes)") {
