@@ -83,6 +83,7 @@ func (l *loader) load() {
 	}
 	l.collect()
 	l.variables()
+	l.sensitiveValues()
 	l.locals()
 	l.defaults()
 	l.hosts()

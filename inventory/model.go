@@ -29,6 +29,9 @@ type Inventory struct {
 	Stacks    []*Stack
 	Balancers []*Balancer
 	Runbooks  []*Runbook
+	// SensitiveValues are the values of the variables declared sensitive (each string in
+	// them), kept only to mask them in output: see Masker.
+	SensitiveValues []secret.Bytes
 }
 
 // Defaults holds inventory-wide settings that hosts inherit.

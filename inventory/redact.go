@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/berth-dev/berth/secret"
 )
@@ -73,4 +75,45 @@ func envValues(kv []string) []string {
 		}
 	}
 	return out
+}
+
+// sensitiveValues keeps the values of sensitive variables (every string, number and bool in
+// them) for Masker.
+func (l *loader) sensitiveValues() {
+	for _, name := range sortedKeys(l.vars) {
+		v := l.vars[name]
+		if !v.ContainsMarked() {
+			continue
+		}
+		v, _ = v.UnmarkDeep()
+		cty.Walk(v, func(_ cty.Path, x cty.Value) (bool, error) {
+			if !x.IsKnown() || x.IsNull() || !x.Type().IsPrimitiveType() {
+				return true, nil
+			}
+			if s, err := convert.Convert(x, cty.String); err == nil {
+				l.inv.SensitiveValues = append(l.inv.SensitiveValues, secret.Bytes(s.AsString()))
+			}
+			return true, nil
+		})
+	}
+}
+
+// Masker masks every value of every stack's env file and of every sensitive variable in
+// what berth prints or journals (command output, error messages): see secret.MinLen for how
+// short values are treated.
+func (inv *Inventory) Masker() *secret.Masker {
+	m := &secret.Masker{}
+	for _, s := range inv.Stacks {
+		env, err := parseDotEnv(s.Env)
+		if err != nil {
+			continue // the load reported it
+		}
+		for _, k := range sortedKeys(env) {
+			m.AddNamed(k, env[k])
+		}
+	}
+	for _, v := range inv.SensitiveValues {
+		m.Add(string(v))
+	}
+	return m
 }

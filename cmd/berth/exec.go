@@ -9,6 +9,7 @@ import (
 
 	"github.com/berth-dev/berth/modules"
 	"github.com/berth-dev/berth/provisioner"
+	"github.com/berth-dev/berth/secret"
 )
 
 func init() {
@@ -18,6 +19,8 @@ func init() {
 		args:    []param{optional("DIR")},
 		argv:    "CMD...",
 		about: `-l is required: -l '*' runs on every host. Everything after -- is the command, verbatim.
+Output lines show every env_file value and sensitive variable as (sensitive) (values shorter
+than 6 characters only after their NAME=, or as a whole line).
 example: berth exec inventory/ -l app-1 -- uptime`,
 		setup: func(fs *flag.FlagSet) action {
 			f := addInventoryFlags(fs)
@@ -56,7 +59,7 @@ func runExec(e *env, dir string, argv []string, f *inventoryFlags, cf *connectFl
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cf.timeout)
 	defer cancel()
-	out := &execOutput{e: e, json: f.json}
+	out := &execOutput{e: e, json: f.json, mask: inv.Masker()}
 	outcomes := provisioner.EachHost(ctx, names, cf.parallel, func(ctx context.Context, name string) error {
 		c, err := dialPlain(ctx, r, inv.Host(name))
 		if err != nil {
@@ -77,16 +80,19 @@ func runExec(e *env, dir string, argv []string, f *inventoryFlags, cf *connectFl
 	return out.summary(outcomes)
 }
 
-// execOutput prints per-host lines as they arrive ("host | line") and the summary.
+// execOutput prints per-host lines as they arrive ("host | line") and the summary. Every
+// env file value and sensitive variable is masked, line by line (see secret.MinLen).
 type execOutput struct {
 	mu   sync.Mutex
 	e    *env
 	json bool
+	mask *secret.Masker
 }
 
 func (o *execOutput) line(host, stream, line string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	line = o.mask.Line(line)
 	if o.json {
 		json.NewEncoder(o.e.stdout).Encode(execEvent{Host: host, Stream: stream, Line: line})
 		return
@@ -109,6 +115,9 @@ func (o *execOutput) exit(host string, code int) {
 func (o *execOutput) summary(outcomes []provisioner.HostOutcome) int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	for i := range outcomes {
+		outcomes[i].Err = o.mask.Error(outcomes[i].Err)
+	}
 	for _, oc := range outcomes {
 		switch {
 		case oc.Err == nil:

@@ -129,8 +129,12 @@ usage: berth COMMAND [flags] [args]
 
 commands:
 `)
+	width := 0
 	for _, c := range allCommands() {
-		fmt.Fprintf(w, "  %-14s %s\n", c.path(), c.summary)
+		width = max(width, len(c.path()))
+	}
+	for _, c := range allCommands() {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, c.path(), c.summary) // two spaces: "runbook status" too
 	}
 	fmt.Fprint(w, `
 common flags: -l/--limit SELECTOR, -p/--parallel N, --json, --no-color

@@ -96,11 +96,9 @@ func (r *Runner) confirmStep(ctx context.Context, j *Journal, st *inventory.Step
 	if !ok {
 		return fmt.Errorf("not confirmed: %w", ErrDeclined)
 	}
-	by := r.Who
-	if r.Yes {
-		by += " (--yes)"
-	}
-	return j.Append(Record{Type: RecConfirmed, Step: st.ID, Who: by, Message: st.Message})
+	rec := r.answered(RecConfirmed)
+	rec.Step, rec.Message = st.ID, st.Message
+	return j.Append(rec)
 }
 
 func printLines(out io.Writer, host string, outputs ...[]byte) {

@@ -2,6 +2,7 @@ package runbook
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ const (
 	RecRunStopped   = "run.stopped" // a step failed, or the run was interrupted
 	RecRunAbandoned = "run.abandoned"
 	RecLocked       = "locks.taken"
+	RecReleased     = "locks.released" // the locks this process released (a crash leaves none)
 	RecStepStarted  = "step.started"
 	RecStepDone     = "step.finished"
 	RecStepFailed   = "step.failed"
@@ -29,6 +31,13 @@ const (
 	RecUndoDone     = "undo.finished"
 	RecUndoFailed   = "undo.failed"
 	RecUndoFinished = "run.undone"
+	RecUndoRun      = "undo.run" // an undo starts (who, and how the question was answered)
+)
+
+// Answers, as journaled: who answered a question (resume, confirm, undo).
+const (
+	AnsweredByFlag     = "--yes"
+	AnsweredOnTerminal = "terminal"
 )
 
 // Record is one line of a journal.
@@ -37,19 +46,25 @@ type Record struct {
 	Type string    `json:"type"`
 	// Who ran berth (user@machine), from which directory, with which berth and inventory:
 	// set on run.started, run.resumed and undo runs.
-	Who           string   `json:"who,omitempty"`
-	From          string   `json:"from,omitempty"`
-	Version       string   `json:"version,omitempty"`
-	InventoryHash string   `json:"inventory_hash,omitempty"`
-	Runbook       string   `json:"runbook,omitempty"`
-	Run           string   `json:"run,omitempty"`
-	Step          string   `json:"step,omitempty"`
-	Kind          string   `json:"kind,omitempty"`
-	Hosts         []string `json:"hosts,omitempty"`
-	Message       string   `json:"message,omitempty"`
-	Output        string   `json:"output,omitempty"`
-	Error         string   `json:"error,omitempty"`
-	Seconds       float64  `json:"seconds,omitempty"`
+	Who           string `json:"who,omitempty"`
+	From          string `json:"from,omitempty"`
+	Version       string `json:"version,omitempty"`
+	InventoryHash string `json:"inventory_hash,omitempty"`
+	Runbook       string `json:"runbook,omitempty"`
+	Run           string `json:"run,omitempty"`
+	// Scope says which steps a run was started for ("all", "--from ID", "--only ID"), Steps
+	// lists them: set on run.started.
+	Scope string   `json:"scope,omitempty"`
+	Steps []string `json:"steps,omitempty"`
+	// Answer says how a question was answered: AnsweredByFlag or AnsweredOnTerminal.
+	Answer  string   `json:"answer,omitempty"`
+	Step    string   `json:"step,omitempty"`
+	Kind    string   `json:"kind,omitempty"`
+	Hosts   []string `json:"hosts,omitempty"`
+	Message string   `json:"message,omitempty"`
+	Output  string   `json:"output,omitempty"`
+	Error   string   `json:"error,omitempty"`
+	Seconds float64  `json:"seconds,omitempty"`
 	// Locks maps host -> lock id, so a crashed run's locks can be removed with berth unlock.
 	Locks map[string]string `json:"locks,omitempty"`
 }
@@ -85,10 +100,31 @@ func Create(dir, id string) (*Journal, error) {
 	return open(filepath.Join(dir, id+".jsonl"), id, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND)
 }
 
-// Reopen continues an existing journal (a resumed run).
+// Reopen continues an existing journal (a resumed run). A last line cut by a crash is
+// removed first: appended to, it would no longer be the last line, and the journal could not
+// be read.
 func Reopen(path string) (*Journal, error) {
+	if err := dropCutLine(path); err != nil {
+		return nil, err
+	}
 	id := strings.TrimSuffix(filepath.Base(path), ".jsonl")
 	return open(path, id, os.O_WRONLY|os.O_APPEND)
+}
+
+func dropCutLine(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("open journal: %w", err)
+	}
+	body := bytes.TrimRight(b, "\n")
+	last := body[bytes.LastIndexByte(body, '\n')+1:]
+	if len(last) == 0 || json.Valid(last) {
+		return nil
+	}
+	if err := os.Truncate(path, int64(len(body)-len(last))); err != nil {
+		return fmt.Errorf("journal %s: remove the line cut by a crash: %w", path, err)
+	}
+	return nil
 }
 
 func open(path, id string, flag int) (*Journal, error) {

@@ -17,7 +17,7 @@ const releaseTimeout = 30 * time.Second
 
 // LockHost is the default Locker: the per-host lock apply uses, failing at once when
 // another berth holds it.
-func LockHost(ctx context.Context, h modules.Host, command string) (string, func(), error) {
+func LockHost(ctx context.Context, h modules.Host, command string) (string, func() error, error) {
 	l, err := hostlock.Acquire(ctx, h, hostlock.Options{Command: command})
 	if err != nil {
 		return "", nil, err
@@ -25,16 +25,18 @@ func LockHost(ctx context.Context, h modules.Host, command string) (string, func
 	return l.Holder().Token, releaser(ctx, h, l.Holder().Token), nil
 }
 
-func releaser(ctx context.Context, h modules.Host, token string) func() {
-	return func() {
+func releaser(ctx context.Context, h modules.Host, token string) func() error {
+	return func() error {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 		defer cancel()
-		hostlock.Unlock(ctx, h, "", token)
+		return hostlock.Unlock(ctx, h, "", token)
 	}
 }
 
 // lockAll takes the lock of every host the runbook touches, in name order, and journals
-// their ids. On failure the locks taken so far are released. A lock left by this same run
+// their ids; the returned release journals the ones it released, so that status suggests
+// berth unlock only for locks really left. On failure the locks taken so far are released. A
+// lock left by this same run
 // (same id in the journal) whose holder process is gone, as after a crash or a host that
 // dropped off the network before the release, is adopted rather than reported busy.
 func (r *Runner) lockAll(ctx context.Context, j *Journal, prev map[string]string) (func(), error) {
@@ -42,13 +44,22 @@ func (r *Runner) lockAll(ctx context.Context, j *Journal, prev map[string]string
 	if lock == nil {
 		lock = LockHost
 	}
-	var releases []func()
+	var names []string
+	var releases []func() error
+	ids := map[string]string{}
 	release := func() {
+		done := map[string]string{}
 		for i := len(releases) - 1; i >= 0; i-- {
-			releases[i]()
+			if err := r.release(ctx, names[i], ids[names[i]], releases[i]); err != nil {
+				r.printf("warning: lock %s on %s not released: %v (remove it with: berth unlock %s --id %s)\n", ids[names[i]], names[i], err, names[i], ids[names[i]])
+				continue
+			}
+			done[names[i]] = ids[names[i]]
+		}
+		if len(done) > 0 {
+			j.Append(Record{Type: RecReleased, Locks: done})
 		}
 	}
-	ids := map[string]string{}
 	command := fmt.Sprintf("berth runbook run %s (run %s)", r.Runbook.Name, j.RunID())
 	for _, name := range r.touched() {
 		id, rel, err := r.lockOne(ctx, name, command, prev[name], lock)
@@ -57,7 +68,7 @@ func (r *Runner) lockAll(ctx context.Context, j *Journal, prev map[string]string
 			return nil, fmt.Errorf("lock %s: %w", name, err)
 		}
 		ids[name] = id
-		releases = append(releases, rel)
+		names, releases = append(names, name), append(releases, rel)
 	}
 	if len(ids) > 0 {
 		r.printf("Locked %d hosts for the whole run.\n", len(ids))
@@ -65,7 +76,7 @@ func (r *Runner) lockAll(ctx context.Context, j *Journal, prev map[string]string
 	return release, j.Append(Record{Type: RecLocked, Locks: ids})
 }
 
-func (r *Runner) lockOne(ctx context.Context, name, command, prevID string, lock Locker) (string, func(), error) {
+func (r *Runner) lockOne(ctx context.Context, name, command, prevID string, lock Locker) (string, func() error, error) {
 	h, err := r.Hosts.Host(ctx, name)
 	if err != nil {
 		return "", nil, err
@@ -90,4 +101,24 @@ func (r *Runner) adoptable(hd *hostlock.Holder, prevID string) bool {
 	}
 	me := hostlock.NewHolder("") // a lock written before holders carried a boot id
 	return hd.Who == me.Who && hd.PID != os.Getpid() && syscall.Kill(hd.PID, 0) == syscall.ESRCH
+}
+
+// release releases one lock. A step that timed out closes its host's connection (see run),
+// which the release function may hold: on failure it is tried once more on a new connection.
+func (r *Runner) release(ctx context.Context, name, id string, rel func() error) error {
+	err := rel()
+	if err == nil {
+		return nil
+	}
+	r.Hosts.Forget(name)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	h, herr := r.Hosts.Host(ctx, name)
+	if herr != nil {
+		return err
+	}
+	if r.Lock != nil { // a Locker of its own (tests): its release is the only way
+		return rel()
+	}
+	return hostlock.Unlock(ctx, h, "", id)
 }

@@ -4,137 +4,109 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/berth-dev/berth/inventory"
 )
 
-// Run runs the runbook: a new run, or the last unfinished one resumed (after asking). It
-// returns a *StepError when a step failed; the journal then says where to resume.
+// Run runs the runbook: a new run, or an unfinished one resumed (after asking), as decide
+// says. It returns a *StepError when a step failed; the journal then says where to resume.
 func (r *Runner) Run(ctx context.Context, opt Options) error {
 	if err := Check(r.Inventory, r.Runbook); err != nil {
 		return err
 	}
-	prev, err := r.lastRun()
+	runs, err := LoadRuns(r.journalDir())
 	if err != nil {
 		return err
 	}
-	if prev != nil && !prev.Open() {
-		if opt == (Options{}) {
-			return fmt.Errorf("run %s of runbook %s is %s already: %w (start a new run with --new, or pick steps with --from or --only)", prev.ID, r.Runbook.Name, runWord(prev, r.Runbook), ErrRunClosed)
-		}
-		prev = nil
-	}
-	todo, err := r.selectSteps(prev, opt)
+	p, err := decide(r.Runbook, runs, opt)
 	if err != nil {
 		return err
 	}
 	if r.DryRun {
-		return r.dryRun(ctx, todo)
+		return r.dryRun(ctx, p.todo)
 	}
-	j, state, err := r.startJournal(ctx, prev, opt)
+	j, err := r.startJournal(ctx, p)
 	if err != nil {
 		return err
 	}
 	defer j.Close()
 	var prevLocks map[string]string
-	if state != nil {
-		prevLocks = state.Locks
+	if p.resume != nil {
+		prevLocks = p.resume.Locks
 	}
 	release, err := r.lockAll(ctx, j, prevLocks)
-	if err != nil {
-		j.Append(Record{Type: RecRunStopped, Error: err.Error()})
+	if err != nil && p.resume == nil {
+		// Nothing happened: the new run leaves no journal (and abandons nothing).
+		j.Close()
+		os.Remove(j.Path())
+		r.printf("No run started: %v\n", r.Mask.Error(err))
 		return err
 	}
-	defer release()
-	err = r.runSteps(ctx, j, state, todo)
+	if err != nil {
+		err = r.Mask.Error(err)
+		j.Append(Record{Type: RecRunStopped, Error: err.Error()})
+		r.printf("\nRun %s stopped before its first step: %v\n%s\n", j.RunID(), err, r.resumeAdvice(j.RunID()))
+		return err
+	}
+	for _, old := range p.abandon {
+		if err := r.abandon(old); err != nil {
+			release()
+			return err
+		}
+	}
+	err = r.runSteps(ctx, j, p.todo)
+	release()
 	r.writeSummaries(ctx, j)
 	return err
 }
 
-// ErrRunClosed: the last run finished (or was undone); running the runbook again is a
-// decision, asked for with --new, --from or --only.
+// ErrRunClosed: there is nothing to resume (every step is done, or was undone); running
+// steps again is a decision, asked for with --new, --from or --only.
 var ErrRunClosed = errors.New("nothing to resume")
 
-// openRun returns the last run (open or not), or nil when the runbook never ran.
-func (r *Runner) lastRun() (*RunState, error) {
-	path, err := Latest(r.journalDir())
-	if err != nil || path == "" {
-		return nil, err
-	}
-	recs, err := Read(path)
-	if err != nil {
-		return nil, err
-	}
-	return Replay(path, recs), nil
-}
-
-// selectSteps picks the steps this run executes: --only, --from, or (resuming) every step
-// not finished yet, or (new run) all.
-func (r *Runner) selectSteps(prev *RunState, opt Options) ([]*inventory.Step, error) {
-	steps := r.Runbook.Steps
-	switch {
-	case opt.Only != "":
-		i, err := r.stepIndex(opt.Only)
-		if err != nil {
-			return nil, err
-		}
-		return steps[i : i+1], nil
-	case opt.From != "":
-		i, err := r.stepIndex(opt.From)
-		if err != nil {
-			return nil, err
-		}
-		return steps[i:], nil
-	case prev != nil && !opt.New:
-		var todo []*inventory.Step
-		for _, st := range steps {
-			if prev.State(st.ID) != StateDone {
-				todo = append(todo, st)
-			}
-		}
-		return todo, nil
-	}
-	return steps, nil
-}
-
-// startJournal resumes the open run (asking first) or creates a new journal.
-func (r *Runner) startJournal(ctx context.Context, prev *RunState, opt Options) (*Journal, *RunState, error) {
-	if prev != nil && !opt.New {
-		q := fmt.Sprintf("Run %s of runbook %s (started by %s) is unfinished%s. Resume it?", prev.ID, r.Runbook.Name, prev.Who, stoppedAt(prev, r.Runbook))
+// startJournal resumes the run p names (asking first) or creates a new journal.
+func (r *Runner) startJournal(ctx context.Context, p plan) (*Journal, error) {
+	if prev := p.resume; prev != nil {
+		q := fmt.Sprintf("Run %s of runbook %s (started by %s, %s) is unfinished, next step %s (%s). Resume it?",
+			prev.ID, r.Runbook.Name, prev.Who, prev.scopeText(), p.todo[0].ID, r.stateOf(p.todo[0].ID))
 		ok, err := r.ask(ctx, q)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if !ok {
-			return nil, nil, fmt.Errorf("run %s not resumed: %w (start over with --new)", prev.ID, ErrDeclined)
+			return nil, fmt.Errorf("run %s not resumed: %w (start over with --new)", prev.ID, ErrDeclined)
 		}
 		j, err := Reopen(prev.Path)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		r.printf("Resuming run %s (journal %s)\n", j.RunID(), j.Path())
-		return j, prev, j.Append(r.who(RecRunResumed))
-	}
-	if prev != nil {
-		if err := r.abandon(prev); err != nil {
-			return nil, nil, err
-		}
+		r.printf("Resuming run %s at step %s (journal %s)\n", j.RunID(), p.todo[0].ID, j.Path())
+		return j, j.Append(r.answered(RecRunResumed))
 	}
 	j, err := Create(r.journalDir(), NewRunID(time.Now()))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	r.printf("Run %s of runbook %s (journal %s)\n", j.RunID(), r.Runbook.Name, j.Path())
-	return j, Replay(j.Path(), nil), j.Append(r.who(RecRunStarted))
+	scope := ""
+	if p.scope != ScopeAll {
+		scope = " (" + p.scope + ")"
+	}
+	r.printf("Run %s of runbook %s%s (journal %s)\n", j.RunID(), r.Runbook.Name, scope, j.Path())
+	rec := r.who(RecRunStarted)
+	rec.Scope, rec.Steps = p.scope, p.steps
+	return j, j.Append(rec)
 }
 
-func stoppedAt(s *RunState, rb *inventory.Runbook) string {
-	if i := s.Next(rb); i >= 0 {
-		id := rb.Steps[i].ID
-		return fmt.Sprintf(", next step %s (%s)", id, s.State(id))
+// stateOf is a step's state in the current series, read again from the journals.
+func (r *Runner) stateOf(id string) string {
+	runs, err := LoadRuns(r.journalDir())
+	if err != nil {
+		return "unknown"
 	}
-	return ""
+	return NewSeries(runs).State(id)
 }
 
 func (r *Runner) abandon(prev *RunState) error {
@@ -153,28 +125,64 @@ func (r *Runner) who(typ string) Record {
 	return Record{Type: typ, Who: r.Who, From: r.From, Version: r.Version, InventoryHash: r.Inventory.Hash, Runbook: r.Runbook.Name}
 }
 
-// runSteps runs todo in order and stops at the first failure.
-func (r *Runner) runSteps(ctx context.Context, j *Journal, state *RunState, todo []*inventory.Step) error {
+// runSteps runs todo in order and stops at the first failure, saying how to resume.
+func (r *Runner) runSteps(ctx context.Context, j *Journal, todo []*inventory.Step) error {
 	for _, st := range todo {
 		if r.Stopping != nil && r.Stopping() {
-			err := fmt.Errorf("interrupted before step %s", st.ID)
+			err := fmt.Errorf("interrupted (Ctrl-C) before step %s", st.ID)
 			j.Append(Record{Type: RecRunStopped, Step: st.ID, Error: err.Error()})
+			r.printf("\nRun %s stopped before step %s (Ctrl-C).\n%s\n", j.RunID(), st.ID, r.resumeAdvice(j.RunID()))
 			return err
 		}
-		rec, err := r.runOne(ctx, j, st, r.position(st), stepRecs)
-		state.apply(rec)
+		_, err := r.runOne(ctx, j, st, r.position(st), stepRecs)
 		if err != nil {
 			j.Append(Record{Type: RecRunStopped, Step: st.ID, Error: err.Error()})
-			r.printf("\nRun %s stopped at step %s. Fix the cause, then run 'berth runbook run %s' again to resume there.\n", j.RunID(), st.ID, r.Runbook.Name)
+			why := "Fix the cause, then resume: the step runs again from its start."
+			if r.aborted(ctx) {
+				why = "The step was aborted by a second Ctrl-C and may be partly done: it runs again from its start when the run resumes."
+			}
+			r.printf("\nRun %s stopped at step %s. %s\n%s\n", j.RunID(), st.ID, why, r.resumeAdvice(j.RunID()))
 			return err
 		}
 	}
-	if state.AllDone(r.Runbook) {
-		r.printf("\nRun %s finished: %d steps done.\n", j.RunID(), len(r.Runbook.Steps))
-		return j.Append(Record{Type: RecRunFinished})
+	return r.finish(j, len(todo))
+}
+
+// finish journals the end of a run whose steps all went through and says what is left.
+func (r *Runner) finish(j *Journal, n int) error {
+	runs, err := LoadRuns(r.journalDir())
+	if err != nil {
+		return err
 	}
-	r.printf("\nRun %s: the steps asked for are done; %s\n", j.RunID(), stoppedAt(state, r.Runbook)[2:])
+	series := NewSeries(runs)
+	if err := j.Append(Record{Type: RecRunFinished}); err != nil {
+		return err
+	}
+	if series.Next(r.Runbook) < 0 {
+		r.printf("\nRun %s finished (%d steps): every step of runbook %s is done.\n", j.RunID(), n, r.Runbook.Name)
+		return nil
+	}
+	var left []string
+	for _, st := range r.Runbook.Steps {
+		if x := series.State(st.ID); x != StateDone {
+			left = append(left, fmt.Sprintf("%s (%s)", st.ID, x))
+		}
+	}
+	runs, _ = LoadRuns(r.journalDir())
+	r.printf("\nRun %s finished: the %d steps asked for are done. Not done yet: %s.\n%s\n", j.RunID(), n, strings.Join(left, ", "), Resume(r.Runbook, runs, r.Invocation))
 	return nil
+}
+
+// ResumeAdvice says how to resume run id ("To resume it at step X: berth runbook run ..."),
+// from the journals as they are now.
+func (r *Runner) ResumeAdvice(id string) string { return r.resumeAdvice(id) }
+
+func (r *Runner) resumeAdvice(id string) string {
+	runs, err := LoadRuns(r.journalDir())
+	if err != nil {
+		return fmt.Sprintf("The journals cannot be read (%v): see 'berth runbook status %s'.", err, r.Runbook.Name)
+	}
+	return resumeRun(r.Runbook, runs, id, r.Invocation)
 }
 
 func (r *Runner) position(st *inventory.Step) string {
@@ -194,10 +202,18 @@ func (r *Runner) runOne(ctx context.Context, j *Journal, st *inventory.Step, pos
 	if err := j.Append(Record{Type: t.started, Step: st.ID, Kind: st.Kind, Hosts: hosts}); err != nil {
 		return Record{}, err
 	}
-	out := newCapture(r.Out)
+	r.setCurrent(j.RunID(), st.ID)
+	defer r.setCurrent(j.RunID(), "")
+	capt := newCapture(r.Out)
+	out := r.Mask.Writer(capt) // the terminal and the journal get the same masked lines
 	start := time.Now()
 	err := r.exec(ctx, j, st, out)
-	end := Record{Type: t.done, Step: st.ID, Kind: st.Kind, Output: out.String(), Seconds: seconds(start)}
+	out.Flush()
+	if err != nil && r.aborted(ctx) {
+		err = fmt.Errorf("aborted by a second Ctrl-C: %w", err)
+	}
+	err = r.Mask.Error(err)
+	end := Record{Type: t.done, Step: st.ID, Kind: st.Kind, Output: capt.String(), Seconds: seconds(start)}
 	if err != nil {
 		end.Type, end.Error = t.failed, err.Error()
 		r.printf("    FAILED after %.1fs: %v\n", end.Seconds, err)

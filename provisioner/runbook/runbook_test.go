@@ -19,6 +19,7 @@ import (
 	"github.com/berth-dev/berth/modules/hosttest"
 	"github.com/berth-dev/berth/provisioner/hostlock"
 	"github.com/berth-dev/berth/provisioner/schedule"
+	"github.com/berth-dev/berth/secret"
 )
 
 // fakeHosts hands out hosttest fakes by name.
@@ -39,14 +40,15 @@ type locks struct {
 	log []string
 }
 
-func (l *locks) lock(_ context.Context, h modules.Host, _ string) (string, func(), error) {
+func (l *locks) lock(_ context.Context, h modules.Host, _ string) (string, func() error, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.log = append(l.log, "lock "+h.Name())
-	return "id-" + h.Name(), func() {
+	return "id-" + h.Name(), func() error {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		l.log = append(l.log, "release "+h.Name())
+		return nil
 	}, nil
 }
 
@@ -77,7 +79,7 @@ func newFixture(t *testing.T, steps ...*inventory.Step) *fixture {
 
 func (f *fixture) runner() *Runner {
 	return &Runner{Inventory: f.inv, Runbook: f.rb, Hosts: f.hosts, Out: &f.out, Who: "ops@laptop", From: "/inv",
-		Version: "test", Lock: f.locks.lock, Yes: true, Interval: time.Millisecond}
+		Version: "test", Lock: f.locks.lock, Yes: true, Interval: time.Millisecond, Invocation: Invocation{Dir: "inv"}}
 }
 
 func (f *fixture) ran(host string) []string {
@@ -122,7 +124,7 @@ func TestRunsStepsInOrderAndJournalsThem(t *testing.T) {
 	}
 	recs, st := f.journal()
 	want := "run.started locks.taken step.started:one step.finished:one step.started:two step.finished:two " +
-		"step.started:gate confirmed:gate step.finished:gate step.started:three step.finished:three run.finished"
+		"step.started:gate confirmed:gate step.finished:gate step.started:three step.finished:three run.finished locks.released"
 	if got := types(recs); got != want {
 		t.Errorf("journal:\n got %s\nwant %s", got, want)
 	}
@@ -176,7 +178,7 @@ func TestStopsAtFirstFailureAndResumesThere(t *testing.T) {
 	if !st.Finished || st.ID != recs[0].Run {
 		t.Errorf("resumed run not finished in the same journal: %s", types(recs))
 	}
-	if !strings.Contains(types(recs), "run.stopped:two run.resumed locks.taken step.started:two") {
+	if !strings.Contains(types(recs), "run.stopped:two locks.released run.resumed locks.taken step.started:two") {
 		t.Errorf("journal does not show the resume at two: %s", types(recs))
 	}
 }
@@ -224,6 +226,8 @@ func TestNewAbandonsTheOpenRun(t *testing.T) {
 	}
 }
 
+// --from and --only start new runs; a step done by any run of the series is never run
+// again by a plain run.
 func TestFromAndOnly(t *testing.T) {
 	f := newFixture(t, exec("one", "a", "echo", "1"), exec("two", "a", "echo", "2"), exec("three", "a", "echo", "3"))
 	if err := f.runner().Run(context.Background(), Options{Only: "two"}); err != nil {
@@ -232,26 +236,96 @@ func TestFromAndOnly(t *testing.T) {
 	if got := f.ran("a"); !reflect.DeepEqual(got, []string{"echo 2"}) {
 		t.Fatalf("--only two ran %q", got)
 	}
-	_, st := f.journal()
-	if st.Finished || !st.Open() {
-		t.Fatalf("--only must leave the run open")
-	}
-	// Resuming runs what is not done: one and three, not two again.
+	// --only is a new run, finished once its step is done; a plain run then does the rest.
 	if err := f.runner().Run(context.Background(), Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.ran("a"); !reflect.DeepEqual(got, []string{"echo 2", "echo 1", "echo 3"}) {
-		t.Fatalf("resume ran %q", got)
+		t.Fatalf("the run after --only two ran %q", got)
 	}
-	// --from re-runs finished steps from there on, in a new run once the last finished.
+	if n := len(f.runIDs()); n != 2 {
+		t.Errorf("%d runs, want 2: --only two, then the first run of every step", n)
+	}
+	// --from re-runs finished steps from there on, in a new run; after it, nothing is left.
 	if err := f.runner().Run(context.Background(), Options{From: "two"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.ran("a")[3:]; !reflect.DeepEqual(got, []string{"echo 2", "echo 3"}) {
 		t.Fatalf("--from two ran %q", got)
 	}
+	if !strings.Contains(f.out.String(), "every step of runbook rb is done") {
+		t.Errorf("--from two did not say every step is done:\n%s", f.out.String())
+	}
+	if err := f.runner().Run(context.Background(), Options{}); !errors.Is(err, ErrRunClosed) || len(f.ran("a")) != 5 {
+		t.Errorf("plain run after --from: %v, ran %q", err, f.ran("a"))
+	}
 	if err := f.runner().Run(context.Background(), Options{From: "nope"}); err == nil || !strings.Contains(err.Error(), "one two three") {
 		t.Errorf("unknown --from: %v", err)
+	}
+}
+
+// The case: the first run stops at two; --from three (a new run) finishes; a plain run
+// then resumes the first run at two, and only two. Status and the stop messages agree.
+func TestFromAfterAStopReplaysNothing(t *testing.T) {
+	f := newFixture(t, exec("one", "a", "echo", "1"), exec("two", "b", "false"), exec("three", "a", "echo", "3"), exec("four", "a", "echo", "4"))
+	f.runner().Run(context.Background(), Options{})
+	first := f.runIDs()[0]
+	if want := "To resume it at step two: berth runbook run rb inv"; !strings.Contains(f.out.String(), want) {
+		t.Errorf("stop message lacks %q:\n%s", want, f.out.String())
+	}
+	f.out.Reset()
+	if err := f.runner().Run(context.Background(), Options{From: "three"}); err != nil {
+		t.Fatal(err)
+	}
+	want := "Not done yet: two (failed).\nTo resume run " + first + " at step two: berth runbook run rb inv"
+	if !strings.Contains(f.out.String(), want) {
+		t.Errorf("--from three's end lacks %q:\n%s", want, f.out.String())
+	}
+	if out := f.status(StatusOptions{}); !strings.Contains(out, "unfinished, resumes at two") || !strings.Contains(out, "To resume run "+first+" at step two") {
+		t.Errorf("status:\n%s", out)
+	}
+	f.hosts["b"].Reply("false", "", 0)
+	before := len(f.ran("a"))
+	if err := f.runner().Run(context.Background(), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.ran("a")[before:]; len(got) != 0 {
+		t.Errorf("the resumed run ran %q on a: steps done by --from ran again", got)
+	}
+	if got := f.ran("b"); len(got) != 2 {
+		t.Errorf("b ran %q, want two twice (failed, then resumed)", got)
+	}
+	if out := f.status(StatusOptions{}); !strings.Contains(out, ": finished (runs ") || !strings.Contains(out, "Nothing to resume: every step of runbook rb is done") {
+		t.Errorf("status after all done:\n%s", out)
+	}
+	if out := f.status(StatusOptions{All: true}); strings.Count(out, ": finished") != 2 {
+		t.Errorf("status --all:\n%s", out)
+	}
+}
+
+// --run resumes a given run; --run with --from is refused.
+func TestRunIDResumesThatRun(t *testing.T) {
+	f := newFixture(t, exec("one", "a", "false"), exec("two", "a", "echo", "2"), exec("three", "b", "false"))
+	f.runner().Run(context.Background(), Options{})              // stops at one
+	f.runner().Run(context.Background(), Options{From: "three"}) // stops at three
+	ids := f.runIDs()
+	if want := "To resume it at step three: berth runbook run rb inv"; !strings.Contains(f.out.String(), want) {
+		t.Errorf("the newest stopped run is resumed by a plain run: want %q in\n%s", want, f.out.String())
+	}
+	f.hosts["a"].Reply("false", "", 0)
+	f.out.Reset()
+	var se *StepError
+	if err := f.runner().Run(context.Background(), Options{Run: ids[0]}); !errors.As(err, &se) || se.Step != "three" {
+		t.Fatalf("--run %s: %v, want three to fail again (b is still broken)", ids[0], err)
+	}
+	if got := f.ran("a"); !reflect.DeepEqual(got, []string{"false", "false", "echo 2"}) {
+		t.Errorf("--run %s ran %q on a", ids[0], got)
+	}
+	if !strings.Contains(f.out.String(), "Resuming run "+ids[0]+" at step one") {
+		t.Errorf("--run did not resume %s:\n%s", ids[0], f.out.String())
+	}
+	if err := f.runner().Run(context.Background(), Options{Run: ids[0], From: "one"}); err == nil {
+		t.Error("--run with --from accepted")
 	}
 }
 
@@ -300,7 +374,7 @@ func TestUndoRunsUndoBlocksInReverse(t *testing.T) {
 	f := newFixture(t, one, two, three, four)
 	f.runner().Run(context.Background(), Options{}) // four fails: its undo must not run
 	before := map[string]int{"a": len(f.ran("a")), "b": len(f.ran("b"))}
-	if err := f.runner().Undo(context.Background()); err != nil {
+	if err := f.runner().Undo(context.Background(), ""); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.ran("b")[before["b"]:]; !reflect.DeepEqual(got, []string{"echo undo-3"}) {
@@ -316,7 +390,7 @@ func TestUndoRunsUndoBlocksInReverse(t *testing.T) {
 	if st.State("one") != StateUndone || st.Open() {
 		t.Errorf("after undo: one=%s open=%v", st.State("one"), st.Open())
 	}
-	if err := f.runner().Undo(context.Background()); !errors.Is(err, ErrNothingToUndo) {
+	if err := f.runner().Undo(context.Background(), ""); !errors.Is(err, ErrNothingToUndo) {
 		t.Errorf("second undo: %v, want ErrNothingToUndo", err)
 	}
 }
@@ -428,18 +502,43 @@ func TestCheckNeedsHosts(t *testing.T) {
 func TestStatusPrintsEveryStep(t *testing.T) {
 	f := newFixture(t, exec("one", "a", "echo", "1"), exec("two", "b", "false"), exec("three", "a", "echo", "3"))
 	f.runner().Run(context.Background(), Options{})
-	s, err := LastRun(Dir(f.inv.Dir, "rb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	PrintStatus(&b, f.rb, s)
-	out := b.String()
-	for _, want := range []string{"unfinished, resumes at two", "one    exec      done", "two    exec      failed", "three  exec      pending", "berth unlock a --id id-a"} {
+	out := f.status(StatusOptions{})
+	for _, want := range []string{"unfinished, resumes at two", "one    exec      done", "two    exec      failed", "three  exec      pending",
+		"To resume run " + f.runIDs()[0] + " at step two: berth runbook run rb inv"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("status lacks %q:\n%s", want, out)
 		}
 	}
+	// The run released its locks: nothing to unlock.
+	if strings.Contains(out, "berth unlock") {
+		t.Errorf("status suggests berth unlock for locks the run released:\n%s", out)
+	}
+}
+
+func (f *fixture) status(opt StatusOptions) string {
+	f.t.Helper()
+	runs, err := LoadRuns(Dir(f.inv.Dir, "rb"))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	opt.Invocation = Invocation{Dir: "inv"}
+	var b bytes.Buffer
+	if err := PrintStatus(&b, f.rb, runs, opt); err != nil {
+		f.t.Fatal(err)
+	}
+	return b.String()
+}
+
+func (f *fixture) runIDs() []string {
+	runs, err := LoadRuns(Dir(f.inv.Dir, "rb"))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range runs {
+		ids = append(ids, r.ID)
+	}
+	return ids
 }
 
 func TestResumeAdoptsItsOwnStaleLockOnly(t *testing.T) {
@@ -447,7 +546,7 @@ func TestResumeAdoptsItsOwnStaleLockOnly(t *testing.T) {
 	f.runner().Run(context.Background(), Options{}) // journals lock id-a for a, then fails
 	me := hostlock.NewHolder("")
 	busy := func(token string, pid int) Locker {
-		return func(context.Context, modules.Host, string) (string, func(), error) {
+		return func(context.Context, modules.Host, string) (string, func() error, error) {
 			return "", nil, &hostlock.BusyError{Host: "a", Holder: &hostlock.Holder{Who: me.Who, PID: pid, Token: token}}
 		}
 	}
@@ -500,5 +599,104 @@ func TestWaitURLFromThisMachine(t *testing.T) {
 	}
 	if n != 3 || !strings.Contains(f.out.String(), "waiting: status 503, want 200") {
 		t.Errorf("%d requests, output:\n%s", n, f.out.String())
+	}
+}
+
+// undo undoes every step done in the series, whichever run did it; undo --run only what
+// that run finished.
+func TestUndoReachesEveryRunOfTheSeries(t *testing.T) {
+	step := func(id, host string) *inventory.Step {
+		st := exec(id, host, "echo", id)
+		st.Undo = &inventory.Step{Kind: "exec", Command: []string{"echo", "undo-" + id}, Attrs: map[string]string{}}
+		return st
+	}
+	f := newFixture(t, step("one", "a"), step("two", "a"), step("three", "a"))
+	f.runner().Run(context.Background(), Options{})              // one, two, three
+	f.runner().Run(context.Background(), Options{Only: "three"}) // three again, in a new run
+	ids := f.runIDs()
+	n := len(f.ran("a"))
+	if err := f.runner().Undo(context.Background(), ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.ran("a")[n:]; !reflect.DeepEqual(got, []string{"echo undo-three"}) {
+		t.Errorf("undo --run %s (the --only run) ran %q", ids[1], got)
+	}
+	n = len(f.ran("a"))
+	if err := f.runner().Undo(context.Background(), ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.ran("a")[n:]; !reflect.DeepEqual(got, []string{"echo undo-two", "echo undo-one"}) {
+		t.Errorf("undo --run %s (the first run, after an --only run) ran %q: three is undone already", ids[0], got)
+	}
+	if err := f.runner().Undo(context.Background(), ""); !errors.Is(err, ErrNothingToUndo) {
+		t.Errorf("undo after everything was undone: %v", err)
+	}
+	if err := f.runner().Run(context.Background(), Options{}); !errors.Is(err, ErrRunClosed) {
+		t.Errorf("plain run after an undo: %v, want it refused", err)
+	}
+	if out := f.status(StatusOptions{}); !strings.Contains(out, "Runbook rb: undone") || strings.Count(out, "undone at") != 3 {
+		t.Errorf("status after undo:\n%s", out)
+	}
+}
+
+// A resume, a confirm step and an undo answered by --yes are journaled as answered by the
+// flag; answered on a terminal, as such.
+func TestAnswersAreJournaledWithHowTheyWereGiven(t *testing.T) {
+	one := exec("one", "a", "false")
+	one.Undo = &inventory.Step{Kind: "exec", Command: []string{"true"}, Attrs: map[string]string{}}
+	gate := &inventory.Step{ID: "gate", Kind: "confirm", Message: "ok?", Attrs: map[string]string{}}
+	for _, yes := range []bool{true, false} {
+		f := newFixture(t, one, gate)
+		f.runner().Run(context.Background(), Options{}) // one fails
+		f.hosts["a"].Reply("false", "", 0)
+		r := f.runner()
+		r.Yes = yes
+		r.Ask = func(context.Context, string) (bool, error) { return true, nil }
+		if err := r.Run(context.Background(), Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Undo(context.Background(), ""); err != nil {
+			t.Fatal(err)
+		}
+		recs, _ := f.journal()
+		want := map[bool]string{true: AnsweredByFlag, false: AnsweredOnTerminal}[yes]
+		seen := map[string]bool{}
+		for _, rec := range recs {
+			switch rec.Type {
+			case RecRunResumed, RecConfirmed, RecUndoRun:
+				seen[rec.Type] = true
+				if rec.Answer != want || strings.HasSuffix(rec.Who, "(--yes)") != yes {
+					t.Errorf("yes=%v: %s journaled answer %q by %q", yes, rec.Type, rec.Answer, rec.Who)
+				}
+			}
+		}
+		if len(seen) != 3 {
+			t.Errorf("yes=%v: answers journaled: %v", yes, seen)
+		}
+	}
+}
+
+// Env file values and sensitive variables printed by exec and wait steps are masked on the
+// terminal and in the journal, and in step errors.
+func TestStepOutputIsMasked(t *testing.T) {
+	f := newFixture(t, exec("dump", "a", "dump"), &inventory.Step{ID: "w", Kind: "wait", Hosts: []string{"b"}, Command: []string{"probe"}, Timeout: 30 * time.Millisecond, Attrs: map[string]string{}})
+	f.hosts["a"].Reply("dump", "TOKEN=canary-Vk93-value\nPIN=42\nplain line\n", 0)
+	f.hosts["b"].Reply("probe", "token canary-Vk93-value rejected\n", 3)
+	r := f.runner()
+	r.Mask = &secret.Masker{}
+	r.Mask.AddNamed("TOKEN", "canary-Vk93-value")
+	r.Mask.AddNamed("PIN", "42")
+	err := r.Run(context.Background(), Options{})
+	if err == nil || strings.Contains(err.Error(), "canary") {
+		t.Errorf("err = %v", err)
+	}
+	b, _ := os.ReadFile(r.journalDir() + "/" + f.runIDs()[0] + ".jsonl")
+	for name, out := range map[string]string{"terminal": f.out.String(), "journal": string(b)} {
+		if strings.Contains(out, "canary-Vk93") || strings.Contains(out, "PIN=42") {
+			t.Errorf("%s shows a secret:\n%s", name, out)
+		}
+		if !strings.Contains(out, "a | TOKEN=(sensitive)") || !strings.Contains(out, "a | plain line") {
+			t.Errorf("%s lost the output around the secrets:\n%s", name, out)
+		}
 	}
 }

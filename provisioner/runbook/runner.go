@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/berth-dev/berth/inventory"
 	"github.com/berth-dev/berth/modules"
 	"github.com/berth-dev/berth/provisioner/schedule"
+	"github.com/berth-dev/berth/secret"
 )
 
 // Applier carries out an apply step: plan the step's hosts (only its targets' resources)
@@ -19,8 +21,9 @@ type Applier interface {
 	Apply(ctx context.Context, st *inventory.Step, dryRun bool, out io.Writer) error
 }
 
-// Locker takes one host's lock and returns its id and the release function.
-type Locker func(ctx context.Context, h modules.Host, command string) (id string, release func(), err error)
+// Locker takes one host's lock and returns its id and the release function, which says
+// whether the lock was released.
+type Locker func(ctx context.Context, h modules.Host, command string) (id string, release func() error, err error)
 
 // Runner runs one runbook. Fill every field but the optional ones marked so.
 type Runner struct {
@@ -47,15 +50,27 @@ type Runner struct {
 	// Interval is the default poll interval of wait steps (2s when zero).
 	Interval time.Duration
 	// Stopping, when set, is checked before each step: once true, the run stops there
-	// (resumable) instead of starting the next step (a first Ctrl-C).
+	// (resumable) instead of starting the next step (a first Ctrl-C). A context canceled
+	// once Stopping is true is a second Ctrl-C: the step in flight is aborted.
 	Stopping func() bool
+	// Invocation is how berth was run, for the commands printed to resume or undo.
+	Invocation Invocation
+	// Mask masks sensitive values in step output and errors, on the terminal and in the
+	// journal (optional).
+	Mask *secret.Masker
+
+	mu              sync.Mutex
+	curRun, curStep string
 }
 
 // Options select what a run does.
+// From, Only and New start a new run; Run resumes a given run; none of them resumes the
+// newest unfinished run (see decide).
 type Options struct {
-	From string // start at this step, re-running finished steps after it
-	Only string // run this step alone
-	New  bool   // start a new run even if the last one is unfinished (it is marked abandoned)
+	From string // a new run of this step and every step after it, done or not
+	Only string // a new run of this step alone
+	New  bool   // a new run of every step, starting a new series (unfinished runs are abandoned)
+	Run  string // resume this run
 }
 
 // ErrDeclined is returned when the person running berth answered no.
@@ -77,18 +92,6 @@ func (r *Runner) journalDir() string {
 	return Dir(r.Inventory.Dir, r.Runbook.Name)
 }
 
-// stepIndex returns the index of step id, or an error listing the steps.
-func (r *Runner) stepIndex(id string) (int, error) {
-	var ids []string
-	for i, st := range r.Runbook.Steps {
-		if st.ID == id {
-			return i, nil
-		}
-		ids = append(ids, st.ID)
-	}
-	return -1, fmt.Errorf("runbook %s has no step %q (steps: %v)", r.Runbook.Name, id, ids)
-}
-
 // ask returns yes when Yes is set, else asks.
 func (r *Runner) ask(ctx context.Context, q string) (bool, error) {
 	if r.Yes {
@@ -98,6 +101,35 @@ func (r *Runner) ask(ctx context.Context, q string) (bool, error) {
 		return false, fmt.Errorf("%s: needs an answer and there is no terminal to ask (use --yes)", q)
 	}
 	return r.Ask(ctx, q)
+}
+
+// answered is a record of who answered a question, and how.
+func (r *Runner) answered(typ string) Record {
+	rec := r.who(typ)
+	rec.Answer = AnsweredOnTerminal
+	if r.Yes {
+		rec.Who += " (--yes)"
+		rec.Answer = AnsweredByFlag
+	}
+	return rec
+}
+
+// Current is the run and step in progress ("" between steps), for an interrupt's message.
+func (r *Runner) Current() (run, step string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.curRun, r.curStep
+}
+
+func (r *Runner) setCurrent(run, step string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.curRun, r.curStep = run, step
+}
+
+// aborted reports whether ctx ended by a second Ctrl-C.
+func (r *Runner) aborted(ctx context.Context) bool {
+	return errors.Is(ctx.Err(), context.Canceled) && r.Stopping != nil && r.Stopping()
 }
 
 func (r *Runner) printf(format string, args ...any) {

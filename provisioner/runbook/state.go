@@ -40,9 +40,18 @@ type RunState struct {
 	Undone    bool // berth runbook undo completed
 	Undoing   bool // an undo started
 	Steps     map[string]*StepStatus
-	// Locks are the lock ids of the last start or resume (host -> id), for berth unlock.
-	Locks map[string]string
-	Last  time.Time
+	// Scope is what the run was started for ("all", "--from ID", "--only ID") and Scoped
+	// the step IDs it covers (every step of the runbook when the scope is all).
+	Scope  string
+	Scoped []string
+	// Locks are the lock ids of the last start or resume (host -> id), adopted on resume;
+	// LocksLeft those of them this run's process did not release (it crashed, or is still
+	// running): the ones berth unlock may have to remove.
+	Locks     map[string]string
+	LocksLeft map[string]string
+	Last      time.Time
+	// Records are the journal's records, for the state of a series of runs.
+	Records []Record
 }
 
 // Replay folds a journal's records into the state of its run.
@@ -51,6 +60,7 @@ func Replay(path string, recs []Record) *RunState {
 	for _, r := range recs {
 		s.apply(r)
 	}
+	s.Records = recs
 	return s
 }
 
@@ -59,12 +69,22 @@ func (s *RunState) apply(r Record) {
 	switch r.Type {
 	case RecRunStarted:
 		s.ID, s.Runbook, s.Who, s.Started = r.Run, r.Runbook, r.Who, r.Time
+		s.Scope, s.Scoped = r.Scope, r.Steps
 	case RecRunFinished:
 		s.Finished = true
 	case RecRunAbandoned:
 		s.Abandoned = true
 	case RecLocked:
-		s.Locks = r.Locks
+		s.Locks, s.LocksLeft = r.Locks, map[string]string{}
+		for h, id := range r.Locks {
+			s.LocksLeft[h] = id
+		}
+	case RecReleased:
+		for h, id := range r.Locks {
+			if s.LocksLeft[h] == id {
+				delete(s.LocksLeft, h)
+			}
+		}
 	case RecUndoFinished:
 		s.Undone = true
 	case RecStepStarted:
@@ -111,8 +131,30 @@ func (s *RunState) State(id string) string {
 	return StatePending
 }
 
-// Open reports whether the run can be resumed: not finished, abandoned or undone.
+// Open reports whether the run's own journal leaves it unfinished: not finished, abandoned
+// or undone. Whether a run can be resumed depends on the other runs too: see Series.
 func (s *RunState) Open() bool { return !s.Finished && !s.Abandoned && !s.Undone && !s.Undoing }
+
+// Covers reports whether step id is one the run was started for.
+func (s *RunState) Covers(id string) bool {
+	if s.All() {
+		return true
+	}
+	for _, x := range s.Scoped {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// All reports whether the run was started for every step (the first run, or --new): such a
+// run starts a new series.
+// A journal written before runs had a scope is taken as one.
+func (s *RunState) All() bool { return s.Scope == "" || s.Scope == ScopeAll }
+
+// ScopeAll is the scope of a run started for every step.
+const ScopeAll = "all"
 
 // Next is the index of the first step of rb that is not done, or -1 when all are.
 func (s *RunState) Next(rb *inventory.Runbook) int {
