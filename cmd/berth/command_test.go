@@ -94,6 +94,7 @@ var commonAccepted = map[string][]string{
 	"facts":          {"l", "p", "json"},
 	"help":           {},
 	"hosts trust":    {"l", "json"},
+	"import ansible": {},
 	"plan":           {"l", "p", "json"},
 	"runbook run":    {"l", "p", "json"},
 	"runbook status": {"l", "json"},
