@@ -95,6 +95,7 @@ var commonAccepted = map[string][]string{
 	"help":           {},
 	"hosts trust":    {"l", "json"},
 	"import ansible": {},
+	"init":           {},
 	"plan":           {"l", "p", "json"},
 	"runbook run":    {"l", "p", "json"},
 	"runbook status": {"l", "json"},
