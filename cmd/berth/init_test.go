@@ -115,3 +115,10 @@ func TestInitRefuses(t *testing.T) {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
 }
+
+// TestInitUsage: the usage line shows that HOST repeats.
+func TestInitUsage(t *testing.T) {
+	if _, out, _ := berth("init", "--help"); !strings.HasPrefix(out, "usage: berth init [flags] [DIR] [HOST...]\n") {
+		t.Errorf("usage:\n%s", out)
+	}
+}

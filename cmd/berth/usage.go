@@ -44,7 +44,7 @@ func (c *command) synopsisArgs() string {
 			parts[i] += "..."
 		}
 		if p.optional {
-			parts[i] = "[" + p.name + "]"
+			parts[i] = "[" + parts[i] + "]"
 		}
 	}
 	return strings.Join(parts, " ")
