@@ -133,7 +133,7 @@ usage: berth COMMAND [flags] [args]
 commands:
 `)
 	for _, c := range allCommands() {
-		fmt.Fprintf(w, "  %-14s %s\n", c.path(), c.summary)
+		fmt.Fprintf(w, "  %-17s %s\n", c.path(), c.summary)
 	}
 	fmt.Fprint(w, `
 common flags: -l/--limit SELECTOR, -p/--parallel N, --json, --no-color
