@@ -50,10 +50,14 @@ type invocation struct {
 type param struct {
 	name     string
 	optional bool
+	many     bool // the last param only: takes every remaining argument (berth init DIR HOST...)
 }
 
 func required(name string) param { return param{name: name} }
 func optional(name string) param { return param{name: name, optional: true} }
+func optionalMany(name string) param {
+	return param{name: name, optional: true, many: true}
+}
 
 var commands = map[string]*command{}
 
@@ -266,6 +270,8 @@ func (c *command) checkArgs(pos []string) error {
 	switch {
 	case len(pos) < need:
 		return fmt.Errorf("berth %s needs %s", c.path(), c.args[len(pos)].name)
+	case len(c.args) > 0 && c.args[len(c.args)-1].many:
+		return nil
 	case len(pos) > len(c.args) && len(c.args) == 0:
 		return fmt.Errorf("berth %s takes no arguments, got %s", c.path(), strings.Join(pos, " "))
 	case len(pos) > len(c.args):

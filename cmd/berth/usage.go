@@ -40,8 +40,11 @@ func (c *command) synopsisArgs() string {
 	parts := make([]string, len(c.args))
 	for i, p := range c.args {
 		parts[i] = p.name
+		if p.many {
+			parts[i] += "..."
+		}
 		if p.optional {
-			parts[i] = "[" + p.name + "]"
+			parts[i] = "[" + parts[i] + "]"
 		}
 	}
 	return strings.Join(parts, " ")
