@@ -23,78 +23,87 @@ func Dial(ctx context.Context, c *Config) (*SSH, error) {
 		}
 	}
 	var via *ssh.Client
+	var tcp net.Conn // the connection on the wire: the first jump host's, else the host's
 	for _, h := range cfg.Jump {
 		hc := h.withDefaults()
-		cl, err := connect(ctx, &hc, via)
+		cl, nc, err := connect(ctx, &hc, via)
 		if err != nil {
 			closeHops()
 			return nil, fmt.Errorf("host %s: through jump host %s: %w", cfg.Name, hc.Name, err)
 		}
+		if tcp == nil {
+			tcp = nc
+		}
 		hops, via = append(hops, cl), cl
 	}
-	cl, err := connect(ctx, &cfg, via)
+	cl, nc, err := connect(ctx, &cfg, via)
 	if err != nil {
 		closeHops()
 		return nil, err
 	}
+	if tcp == nil {
+		tcp = nc
+	}
 	s := newSSH(&cfg, cl, hops)
+	s.tcp = tcp
 	s.stats.Connect = time.Since(start)
 	return s, nil
 }
 
 // connect retries connection setup with backoff, but never once the host's key was accepted
-// (authentication failures, refused keys) and never on a host key error.
-func connect(ctx context.Context, cfg *Config, via *ssh.Client) (*ssh.Client, error) {
+// (authentication failures, refused keys) and never on a host key error. It returns the
+// client and the connection it runs on.
+func connect(ctx context.Context, cfg *Config, via *ssh.Client) (*ssh.Client, net.Conn, error) {
 	backoff := 250 * time.Millisecond
 	for attempt := 0; ; attempt++ {
-		cl, retry, err := connectOnce(ctx, cfg, via)
+		cl, nc, retry, err := connectOnce(ctx, cfg, via)
 		if err == nil {
-			return cl, nil
+			return cl, nc, nil
 		}
 		if !retry || attempt >= cfg.Retries || ctx.Err() != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("host %s: %w (after %v)", cfg.Name, ctx.Err(), err)
+			return nil, nil, fmt.Errorf("host %s: %w (after %v)", cfg.Name, ctx.Err(), err)
 		case <-time.After(backoff):
 		}
 		backoff *= 2
 	}
 }
 
-func connectOnce(ctx context.Context, cfg *Config, via *ssh.Client) (*ssh.Client, bool, error) {
+func connectOnce(ctx context.Context, cfg *Config, via *ssh.Client) (*ssh.Client, net.Conn, bool, error) {
 	keys, err := newHostKeys(cfg)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	auth, closeAgent, err := authMethods(cfg)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	defer closeAgent()
 	conf := &ssh.ClientConfig{User: cfg.User, Auth: auth, HostKeyCallback: keys.check,
 		HostKeyAlgorithms: keys.algorithms(), Timeout: cfg.ConnectTimeout}
 	nc, err := dialTCP(ctx, cfg, via)
 	if err != nil {
-		return nil, true, fmt.Errorf("host %s: dial %s: %w", cfg.Name, cfg.Addr(), err)
+		return nil, nil, true, fmt.Errorf("host %s: dial %s: %w", cfg.Name, cfg.Addr(), err)
 	}
 	c, chans, reqs, err := handshake(ctx, nc, cfg, conf)
 	if err == nil {
-		return ssh.NewClient(c, chans, reqs), false, nil
+		return ssh.NewClient(c, chans, reqs), nc, false, nil
 	}
 	nc.Close()
 	var unknown *UnknownHostKeyError
 	var changed *ChangedHostKeyError
 	switch {
 	case errors.As(err, &unknown), errors.As(err, &changed):
-		return nil, false, err
+		return nil, nil, false, err
 	case keys.accepted.Load() && strings.Contains(err.Error(), "unable to authenticate"):
-		return nil, false, &AuthError{Host: cfg.Name, User: cfg.User, Err: err}
+		return nil, nil, false, &AuthError{Host: cfg.Name, User: cfg.User, Err: err}
 	case keys.accepted.Load():
-		return nil, false, fmt.Errorf("host %s: ssh handshake: %w", cfg.Name, err)
+		return nil, nil, false, fmt.Errorf("host %s: ssh handshake: %w", cfg.Name, err)
 	}
-	return nil, true, fmt.Errorf("host %s: ssh handshake with %s: %w", cfg.Name, cfg.Addr(), err)
+	return nil, nil, true, fmt.Errorf("host %s: ssh handshake with %s: %w", cfg.Name, cfg.Addr(), err)
 }
 
 func dialTCP(ctx context.Context, cfg *Config, via *ssh.Client) (net.Conn, error) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strconv"
 	"sync"
 	"time"
@@ -29,6 +30,9 @@ type SSH struct {
 
 	closeOnce sync.Once
 	done      chan struct{}
+	// tcp is the connection on the wire (the first jump host's when there are hops), for
+	// Abort.
+	tcp net.Conn
 }
 
 var _ modules.Host = (*SSH)(nil)
@@ -220,6 +224,18 @@ func (s *SSH) keepalive() {
 func (s *SSH) Stats() Stats { return s.stats.snapshot() }
 
 // Close ends the SFTP client, the connection and the jump hosts' connections.
+// Abort closes the connection and discards what the kernel still holds to send on it: a
+// command whose request is queued while the host is unreachable must not run when the host
+// comes back, after berth gave up on it (a runbook step that timed out, then failed). A plain
+// Close lets the kernel go on retransmitting that request for minutes. The hosts behind a
+// jump host get the same only up to the jump host: what it received, it delivers.
+func (s *SSH) Abort() error {
+	if t, ok := s.tcp.(*net.TCPConn); ok {
+		t.SetLinger(0) // close sends a reset and drops the unsent bytes
+	}
+	return s.Close()
+}
+
 func (s *SSH) Close() error {
 	var err error
 	s.closeOnce.Do(func() {

@@ -24,7 +24,7 @@ func FetchHostKey(ctx context.Context, c *Config) (ssh.PublicKey, error) {
 	var via *ssh.Client
 	for _, h := range cfg.Jump {
 		hc := h.withDefaults()
-		cl, err := connect(ctx, &hc, via)
+		cl, _, err := connect(ctx, &hc, via)
 		if err != nil {
 			return nil, fmt.Errorf("host %s: through jump host %s: %w", cfg.Name, hc.Name, err)
 		}

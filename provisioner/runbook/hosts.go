@@ -56,13 +56,17 @@ func (p *Pool) Host(ctx context.Context, name string) (modules.Host, error) {
 	return c, nil
 }
 
-// Forget implements Hosts.
+// Forget implements Hosts. A forgotten connection is one that failed or whose step gave up
+// on it: it is aborted where the transport can (conn.SSH.Abort), so that a request still
+// queued for a host that is unreachable now is not delivered, and run, when it comes back.
 func (p *Pool) Forget(name string) {
 	p.mu.Lock()
 	c := p.conns[name]
 	delete(p.conns, name)
 	p.mu.Unlock()
-	if c != nil {
+	if a, ok := c.(interface{ Abort() error }); ok {
+		a.Abort()
+	} else if c != nil {
 		c.Close()
 	}
 }
