@@ -94,6 +94,7 @@ func (l *loader) load() {
 	l.balancers()
 	l.runbooks()
 	l.crossChecks()
+	l.updateChecks()
 	l.inv.Hash = l.hash()
 }
 

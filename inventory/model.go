@@ -187,7 +187,9 @@ type Stack struct {
 	PruneImages bool
 	Root        string // parent directory on the host; default Defaults.StackRoot
 	Resources   Resources
-	DeclRange   hcl.Range
+	// Update is how a changed stack's replicas are replaced (the update block; see update.go).
+	Update    Update
+	DeclRange hcl.Range
 }
 
 // Place constrains where replicas of a stack may run.

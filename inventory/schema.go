@@ -82,7 +82,7 @@ var stackSchema = &hcl.BodySchema{
 		{Name: "force_recreate"}, {Name: "prune_images"}, {Name: "root"}, {Name: "profiles"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
-		{Type: "place"}, {Type: "port", LabelNames: []string{"name"}}, {Type: "health"}, {Type: "resources"},
+		{Type: "place"}, {Type: "port", LabelNames: []string{"name"}}, {Type: "health"}, {Type: "resources"}, {Type: "update"},
 	},
 }
 

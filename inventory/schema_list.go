@@ -31,6 +31,7 @@ var schemaPaths = map[string]*hcl.BodySchema{
 	"stack.port":          portSchema,
 	"stack.health":        healthSchema,
 	"stack.resources":     resourcesSchema,
+	"stack.update":        updateSchema,
 	"balancer":            balancerSchema,
 	"balancer.frontend":   frontendSchema,
 	"file":                fileSchema,

@@ -126,6 +126,8 @@ func (l *loader) stackBlocks(blocks hcl.Blocks, s *Stack) {
 				a.fail("cpus", "Invalid cpus", "cpus must be positive.")
 			}
 			a.size("memory", &s.Resources.Memory)
+		case "update":
+			l.update(b, s)
 		}
 	}
 	if _, ok := once["place"]; !ok {
