@@ -16,20 +16,6 @@ import (
 	"github.com/berth-dev/berth/provisioner/schedule"
 )
 
-// adminScript sends stdin to HAProxy's admin socket ($1) and prints the answer. HAProxy ships
-// no client, so it uses socat when the host has it, else python3, else an OpenBSD nc with
-// -U; with none of them it exits 127 and says to install socat.
-const adminScript = `S=$1
-if command -v socat >/dev/null 2>&1; then exec socat stdio "UNIX-CONNECT:$S"; fi
-if command -v python3 >/dev/null 2>&1; then exec python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read())
-s.shutdown(socket.SHUT_WR); sys.stdout.buffer.write(b"".join(iter(lambda: s.recv(4096), b"")))' "$S"; fi
-if nc -h 2>&1 | grep -q -- ' -U'; then exec nc -N -U "$S"; fi
-echo "no client for $S: install socat (apt-get install socat)" >&2
-exit 127
-`
-
 // errNoServers: the step selects no server (the stack is not placed yet, or not on its hosts).
 var errNoServers = errors.New("no server for this step")
 
@@ -146,8 +132,7 @@ func (r *Runner) sendAdmin(ctx context.Context, h, cmd string) error {
 }
 
 func (r *Runner) sendAdminOnce(ctx context.Context, h, cmd string) error {
-	res, err := run(ctx, r.Hosts, h, modules.Command{Argv: []string{"sh", "-c", adminScript, "sh", balancer.AdminSocket},
-		Stdin: strings.NewReader(cmd + "\n")})
+	res, err := run(ctx, r.Hosts, h, balancer.AdminCommand(cmd))
 	switch {
 	case err != nil:
 		return err
