@@ -441,8 +441,12 @@ type requestLoop struct {
 }
 
 func startRequestLoop(ctx context.Context, lb string) *requestLoop {
+	return loopURLs(ctx, fmt.Sprintf("http://%s:%d/", lb, placementStacks["hello"]), fmt.Sprintf("http://%s:%d/", lb, placementStacks["world"]))
+}
+
+// loopURLs sends about 10 requests a second, one at a time, to urls in turn.
+func loopURLs(ctx context.Context, urls ...string) *requestLoop {
 	l := &requestLoop{stopc: make(chan struct{})}
-	ports := []int{placementStacks["hello"], placementStacks["world"]}
 	l.wg.Add(1)
 	go func() {
 		defer l.wg.Done()
@@ -456,8 +460,7 @@ func startRequestLoop(ctx context.Context, lb string) *requestLoop {
 				return
 			case <-tick.C:
 			}
-			url := fmt.Sprintf("http://%s:%d/", lb, ports[i%2])
-			_, err := get(ctx, url)
+			_, err := get(ctx, urls[i%len(urls)])
 			l.mu.Lock()
 			l.sent++
 			if err != nil {

@@ -37,6 +37,8 @@ type HostResult struct {
 // Summary is the outcome of an apply.
 type Summary struct {
 	Hosts []HostResult `json:"hosts"`
+	// Rollouts say, per stack updated by a rolling update, which replicas run which version.
+	Rollouts []RolloutResult `json:"rollouts,omitempty"`
 }
 
 // Failed counts hosts that did not end as planned.
@@ -66,6 +68,7 @@ func (e *Engine) Apply(ctx context.Context, s *Session) Summary {
 		results[n] = &HostResult{Host: n, Planned: len(hp.Changes), Outcome: OutcomeUnchanged}
 	}
 	var mu sync.Mutex
+	var rollouts []RolloutResult
 	for phase := modules.PhaseDeploy; phase <= modules.PhaseTeardown; phase++ {
 		hold := holds(results, s)
 		e.each(ctx, names, func(ctx context.Context, name string) {
@@ -77,8 +80,14 @@ func (e *Engine) Apply(ctx context.Context, s *Session) Summary {
 			}
 			e.applyPhase(ctx, s.hosts[name], phase, r, hold)
 		})
+		if phase == modules.PhaseDeploy {
+			// Rolling updates run across hosts, batch after batch, once every host's own
+			// deploy-phase changes (host layer, image transfers, new replicas) are done.
+			rollouts = e.runRollouts(ctx, s, results)
+		}
 	}
-	var sum Summary
+	markRollouts(results, rollouts)
+	sum := Summary{Rollouts: rollouts}
 	for _, n := range names {
 		r := results[n]
 		if r.Outcome == OutcomeUnchanged && r.Planned > 0 && r.Applied == 0 && r.Error == "" {
@@ -174,7 +183,7 @@ func (e *Engine) applyPhase(ctx context.Context, hs *hostSession, phase int, r *
 	p := hs.plan
 	var todo []*Step
 	for i := range hs.steps {
-		if st := &hs.steps[i]; phaseOf(st.Resource) == phase {
+		if st := &hs.steps[i]; phaseOf(st.Resource) == phase && !st.rollout {
 			todo = append(todo, st)
 		}
 	}
@@ -295,13 +304,18 @@ func (e *Engine) applyWrites(ctx context.Context, bw modules.BatchWriter, run []
 
 // applyChange hands one change back to the resource that emitted it.
 func (e *Engine) applyChange(ctx context.Context, hs *hostSession, st Step) error {
-	c := st.Change
 	switch {
 	case e.Stopping != nil && e.Stopping():
 		return errors.New("stopped by request before this change")
 	case ctx.Err() != nil:
 		return fmt.Errorf("stopped: %w", ctx.Err())
 	}
+	return e.runStep(ctx, hs, st)
+}
+
+// runStep hands one change back to the resource that emitted it, with its events.
+func (e *Engine) runStep(ctx context.Context, hs *hostSession, st Step) error {
+	c := st.Change
 	start := time.Now()
 	e.Events.emit(Event{Type: EventChangeStart, Host: c.Host, Address: c.Address, Action: c.Action.String(), Op: c.Op})
 	if err := st.Resource.Apply(ctx, hs.conn, c); err != nil {

@@ -38,6 +38,9 @@ type Step struct {
 	Resource modules.Resource
 	// applied is set by Apply once the change is carried out (see Session.Realized).
 	applied bool
+	// rollout is set on a replica's deploy that a rolling update runs, in its batch, rather
+	// than its host's deploy phase (see planRollouts).
+	rollout bool
 }
 
 // Engine plans and applies. Its zero value is not usable; fill every field but Events.
@@ -153,6 +156,7 @@ func (e *Engine) Plan(ctx context.Context, names []string, readOnly bool) *Sessi
 			hs.plan.Error = "not observed: the run was cancelled first"
 		}
 	}
+	e.planRollouts(sess)
 	e.Events.emit(Event{Type: EventPlanned, Message: summaryLine(sess.Plan)})
 	return sess
 }

@@ -5,16 +5,18 @@ import "time"
 // Event types, in the order a host normally goes through them. The JSON event stream
 // (`--json`) is these, one per line; docs/plan-apply-drift.md documents the schema.
 const (
-	EventConnecting    = "host.connecting"
-	EventConnected     = "host.connected"
-	EventObserved      = "host.observed"
-	EventChangeStart   = "change.started"
-	EventChangeDone    = "change.finished"
-	EventChangeFailed  = "change.failed"
-	EventHostFailed    = "host.failed"
-	EventHostDone      = "host.done"
-	EventHostSkipped   = "host.skipped"
-	EventOutput        = "output"
+	EventConnecting   = "host.connecting"
+	EventConnected    = "host.connected"
+	EventObserved     = "host.observed"
+	EventChangeStart  = "change.started"
+	EventChangeDone   = "change.finished"
+	EventChangeFailed = "change.failed"
+	EventHostFailed   = "host.failed"
+	EventHostDone     = "host.done"
+	EventHostSkipped  = "host.skipped"
+	EventOutput       = "output"
+	EventRollout      = "rollout.step" // a rolling update drains or restores a replica
+
 	EventPlanned       = "plan.ready"
 	EventApplyFinished = "apply.finished"
 )

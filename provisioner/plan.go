@@ -26,6 +26,8 @@ type Plan struct {
 	ForceRecreate bool `json:"force_recreate,omitempty"`
 	// Placement is where every stack replica runs after this plan, with what moved.
 	Placement *schedule.Assignment `json:"placement,omitempty"`
+	// Rollouts say how each stack whose running replicas are recreated is updated.
+	Rollouts []schedule.Rollout `json:"rollouts,omitempty"`
 }
 
 // HostPlan is one host's part of a plan.

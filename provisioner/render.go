@@ -15,6 +15,13 @@ func Render(w io.Writer, p *Plan) {
 		fmt.Fprintln(w, "Placement:")
 		fmt.Fprintln(w, schedule.Table(*p.Placement))
 	}
+	if len(p.Rollouts) > 0 {
+		fmt.Fprintln(w, "Updates:")
+		for _, ro := range p.Rollouts {
+			fmt.Fprintf(w, "  %s\n", strings.ReplaceAll(ro.String(), "\n", "\n  "))
+		}
+		fmt.Fprintln(w)
+	}
 	for _, h := range p.Hosts {
 		switch {
 		case h.Error != "":

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/provisioner"
+	"github.com/berth-dev/berth/provisioner/schedule"
 	"golang.org/x/term"
 )
 
@@ -128,7 +129,29 @@ func printSummary(e *env, jsonOut bool, sum provisioner.Summary) {
 			fmt.Fprintf(e.stdout, "  %-16s hint: %s\n", "", h.Hint)
 		}
 	}
+	for _, ro := range sum.Rollouts {
+		fmt.Fprintf(e.stdout, "  stack.%s (%s): new version on %s", ro.Stack, ro.Strategy, replicaList(ro.Updated))
+		if len(ro.Previous) > 0 {
+			fmt.Fprintf(e.stdout, "; previous version on %s", replicaList(ro.Previous))
+		}
+		fmt.Fprintln(e.stdout)
+		if ro.Error != "" {
+			fmt.Fprintf(e.stdout, "  %-16s %s\n", "", oneLineErr(ro.Error))
+		}
+	}
 	if n := sum.Failed(); n > 0 {
 		fmt.Fprintf(e.stdout, "%d of %d hosts did not finish; run 'berth apply' again once they are fixed: it converges from where they stopped.\n", n, len(sum.Hosts))
 	}
+}
+
+// replicaList names replicas with their hosts: "h1 (replica 1), h2 (replica 2)", or "none".
+func replicaList(rs []schedule.ReplicaRef) string {
+	if len(rs) == 0 {
+		return "none"
+	}
+	var out []string
+	for _, r := range rs {
+		out = append(out, fmt.Sprintf("%s (replica %d)", r.Host, r.Index))
+	}
+	return strings.Join(out, ", ")
 }

@@ -119,6 +119,8 @@ func describe(ev provisioner.Event) string {
 		return "skipped: " + ev.Error
 	case provisioner.EventHostDone:
 		return "done: " + ev.Message
+	case provisioner.EventRollout:
+		return ev.Message
 	}
 	return ""
 }

@@ -1,0 +1,329 @@
+package provisioner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/berth-dev/berth/inventory"
+	"github.com/berth-dev/berth/modules"
+	"github.com/berth-dev/berth/modules/balancer"
+	"github.com/berth-dev/berth/modules/stack"
+	"github.com/berth-dev/berth/provisioner/schedule"
+)
+
+// enableTimeout bounds the wait for HAProxy's health checks to see a replica up again once
+// it is back in rotation (checks every 2 s, 2 in a row to rise).
+const enableTimeout = time.Minute
+
+// RolloutResult says which replicas of a stack run which version after an apply.
+type RolloutResult struct {
+	Stack    string                `json:"stack"`
+	Strategy schedule.Strategy     `json:"strategy"`
+	Updated  []schedule.ReplicaRef `json:"updated"`
+	// Previous replicas still run the version they had: the rollout stopped before them.
+	Previous []schedule.ReplicaRef `json:"previous,omitempty"`
+	// Failed is the replica whose batch failed (and was rolled back), Error why.
+	Failed *schedule.ReplicaRef `json:"failed,omitempty"`
+	Error  string               `json:"error,omitempty"`
+}
+
+// planRollouts decides, for every stack whose running replicas are recreated, how: it adds
+// the rollouts to the plan and marks the steps a rolling update runs (see runRollouts).
+func (e *Engine) planRollouts(s *Session) {
+	for _, st := range e.Inventory.Stacks {
+		req := schedule.RolloutRequest{Stack: st.Name, Replicas: st.Replicas, Balancers: balancersOf(e.Inventory, st.Name),
+			Policy: schedule.UpdatePolicy{Strategy: schedule.Strategy(st.Update.Strategy), Parallel: st.Update.Parallel, DrainTimeout: st.Update.DrainTimeout}}
+		for _, step := range s.recreations(st.Name) {
+			req.Recreate = append(req.Recreate, step.ref)
+		}
+		if len(req.Recreate) == 0 {
+			continue
+		}
+		ro := schedule.PlanRollout(req)
+		s.Plan.Rollouts = append(s.Plan.Rollouts, ro)
+		if ro.Strategy == schedule.Rolling {
+			for _, step := range s.recreations(st.Name) {
+				step.step.rollout = true
+			}
+		}
+	}
+}
+
+type recreation struct {
+	ref  schedule.ReplicaRef
+	step *Step
+}
+
+// recreations are the deploy steps that recreate running replicas of a stack: what takes
+// a replica out of service for a while. A first deploy on a host serves nobody yet.
+func (s *Session) recreations(name string) []recreation {
+	var out []recreation
+	for _, host := range s.hostNames() {
+		hs := s.hosts[host]
+		for i := range hs.steps {
+			st := &hs.steps[i]
+			if stackOf(st.Resource) != name || phaseOf(st.Resource) != modules.PhaseDeploy ||
+				st.Change.Op != stack.OpDeploy || st.Change.Action == modules.Create {
+				continue
+			}
+			out = append(out, recreation{ref: schedule.ReplicaRef{Index: s.replicaIndex(name, host), Host: host}, step: st})
+		}
+	}
+	return out
+}
+
+func (s *Session) hostNames() []string {
+	var names []string
+	for n := range s.hosts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (s *Session) replicaIndex(name, host string) int {
+	if s.Plan.Placement != nil {
+		if sp := s.Plan.Placement.Stack(name); sp != nil {
+			for _, r := range sp.Replicas {
+				if r.Host == host {
+					return r.Index
+				}
+			}
+		}
+	}
+	return 0
+}
+
+// balancersOf names the balancers with a frontend routing to the stack.
+func balancersOf(inv *inventory.Inventory, name string) []string {
+	var out []string
+	for _, b := range inv.Balancers {
+		if slices.ContainsFunc(b.Frontends, func(f inventory.Frontend) bool { return f.Stack == name }) {
+			out = append(out, b.Name)
+		}
+	}
+	return out
+}
+
+// drainTarget is one HAProxy server of a replica: on which balancer host, in which backend.
+type drainTarget struct {
+	host            string
+	backend, server string
+}
+
+// targets lists the HAProxy servers of a stack's replica on every balancer routing to it.
+func targets(inv *inventory.Inventory, name string, index int) []drainTarget {
+	var out []drainTarget
+	for _, b := range inv.Balancers {
+		for _, f := range b.Frontends {
+			if f.Stack != name {
+				continue
+			}
+			for _, h := range b.Hosts {
+				t := drainTarget{host: h, backend: balancer.BackendName(name, f.Port), server: balancer.ServerName(name, index)}
+				if !slices.Contains(out, t) {
+					out = append(out, t)
+				}
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].host+"/"+out[i].backend < out[j].host+"/"+out[j].backend
+	})
+	return out
+}
+
+// runRollouts runs the rolling updates of the plan, stack after stack, batch after batch
+// (see runRollout). It returns what each left running.
+func (e *Engine) runRollouts(ctx context.Context, s *Session, results map[string]*HostResult) []RolloutResult {
+	var out []RolloutResult
+	for _, ro := range s.Plan.Rollouts {
+		if ro.Strategy == schedule.Rolling && len(ro.Batches) > 0 {
+			out = append(out, e.runRollout(ctx, s, ro, results))
+		}
+	}
+	return out
+}
+
+// runRollout updates a stack's replicas batch by batch: each replica of a batch is drained
+// from every balancer routing to it, recreated (its deploy rolls itself back when it does not
+// turn healthy) and put back once HAProxy sees it up; the next batch starts only when the
+// whole batch is back. The first failure stops the rollout: later batches keep the version
+// they had. Once a batch started it finishes, even when a Ctrl-C asked to stop: a replica is
+// never left drained.
+func (e *Engine) runRollout(ctx context.Context, s *Session, ro schedule.Rollout, results map[string]*HostResult) RolloutResult {
+	res := RolloutResult{Stack: ro.Stack, Strategy: ro.Strategy}
+	steps := map[string]*Step{}
+	for _, rc := range s.recreations(ro.Stack) {
+		steps[rc.ref.Host] = rc.step
+	}
+	stop := func(from int, why string) RolloutResult {
+		for _, b := range ro.Batches[from:] {
+			res.Previous = append(res.Previous, b...)
+		}
+		res.Error = why
+		return res
+	}
+	live, err := e.liveTargets(ctx, s, ro)
+	if err != nil {
+		why := fmt.Sprintf("rollout of stack.%s did not start, no container was touched: %v", ro.Stack, err)
+		for _, b := range ro.Batches {
+			for _, ref := range b {
+				e.failAt(results[ref.Host], *steps[ref.Host], why)
+			}
+		}
+		return stop(0, why)
+	}
+	for i, batch := range ro.Batches {
+		if e.Stopping != nil && e.Stopping() || ctx.Err() != nil {
+			return stop(i, fmt.Sprintf("stopped by request before batch %d", i+1))
+		}
+		errs := make([]error, len(batch))
+		var wg sync.WaitGroup
+		for j, ref := range batch {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[j] = e.rollReplica(ctx, s, ro, ref, steps[ref.Host], results[ref.Host], live)
+			}()
+		}
+		wg.Wait()
+		failed := -1
+		for j, err := range errs {
+			switch {
+			case err == nil:
+				res.Updated = append(res.Updated, batch[j])
+			case failed < 0:
+				failed = j
+				fallthrough
+			default:
+				res.Previous = append(res.Previous, batch[j])
+			}
+		}
+		if failed >= 0 {
+			res.Failed = &batch[failed]
+			return stop(i+1, fmt.Sprintf("batch %d failed on %s and was rolled back there: %v", i+1, batch[failed].Host, errs[failed]))
+		}
+	}
+	return res
+}
+
+// liveTargets asks every balancer host of the rollout for its servers: the admin socket must
+// answer before any replica is touched. Servers HAProxy does not have yet (a frontend this
+// apply adds) serve nobody and are not drained.
+func (e *Engine) liveTargets(ctx context.Context, s *Session, ro schedule.Rollout) (map[drainTarget]bool, error) {
+	live := map[drainTarget]bool{}
+	if !ro.Drain {
+		return live, nil
+	}
+	stats := map[string]map[string]balancer.ServerStat{}
+	for _, b := range ro.Batches {
+		for _, ref := range b {
+			for _, t := range targets(e.Inventory, ro.Stack, ref.Index) {
+				if _, ok := stats[t.host]; !ok {
+					hs := s.hosts[t.host]
+					if hs == nil || hs.conn == nil || hs.plan.Error != "" {
+						return nil, fmt.Errorf("balancer host %s routes to stack.%s and is not in this run: its replicas cannot be drained (add it to --limit)", t.host, ro.Stack)
+					}
+					st, err := balancer.Stats(ctx, hs.conn)
+					if err != nil {
+						return nil, err
+					}
+					stats[t.host] = st
+				}
+				if _, ok := stats[t.host][t.backend+"/"+t.server]; ok {
+					live[t] = true
+				}
+			}
+		}
+	}
+	return live, nil
+}
+
+// rollReplica drains one replica, runs its deploy and puts it back. Putting it back runs
+// even when the deploy failed (its own rollback brought the previous version back) and even
+// when the run is being interrupted, on a context of its own.
+func (e *Engine) rollReplica(ctx context.Context, s *Session, ro schedule.Rollout, ref schedule.ReplicaRef, st *Step, r *HostResult, live map[drainTarget]bool) error {
+	if r.Outcome == OutcomeFailed || r.Outcome == OutcomeSkipped {
+		return fmt.Errorf("host %s did not finish its earlier changes: %s", ref.Host, r.Error)
+	}
+	hs := s.hosts[ref.Host]
+	var drained []drainTarget
+	err := func() error {
+		for _, t := range targets(e.Inventory, ro.Stack, ref.Index) {
+			if !live[t] {
+				continue
+			}
+			e.note(ref.Host, st, fmt.Sprintf("draining %s/%s on %s", t.backend, t.server, t.host))
+			took, timedOut, err := balancer.Drain(ctx, s.hosts[t.host].conn, t.backend, t.server, ro.Timeout)
+			if err != nil {
+				return fmt.Errorf("drain: %w", err)
+			}
+			drained = append(drained, t)
+			msg := fmt.Sprintf("%s/%s on %s drained in %.1fs", t.backend, t.server, t.host, took.Seconds())
+			if timedOut {
+				msg = fmt.Sprintf("%s/%s on %s: drain timeout %s passed with requests in flight; taken out anyway", t.backend, t.server, t.host, ro.Timeout)
+			}
+			e.note(ref.Host, st, msg)
+		}
+		if e.HostLock != nil {
+			release, err := e.HostLock(ctx, hs.conn)
+			if err != nil {
+				return err
+			}
+			defer release()
+		}
+		return e.runStep(ctx, hs, *st)
+	}()
+	// Back into rotation whatever happened: the replica runs either the new version or,
+	// rolled back, the previous one.
+	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), enableTimeout+10*time.Second)
+	defer cancel()
+	for _, t := range drained {
+		e.note(ref.Host, st, fmt.Sprintf("putting %s/%s on %s back", t.backend, t.server, t.host))
+		if eerr := balancer.Enable(ectx, s.hosts[t.host].conn, t.backend, t.server, enableTimeout); eerr != nil {
+			err = errors.Join(err, eerr)
+		}
+	}
+	if err != nil {
+		e.failAt(r, *st, err.Error())
+		return err
+	}
+	st.applied = true
+	r.Applied++
+	r.Outcome = OutcomeChanged
+	return nil
+}
+
+// note reports a step of a rollout on the replica's host.
+func (e *Engine) note(host string, st *Step, msg string) {
+	e.Events.emit(Event{Type: EventRollout, Host: host, Address: st.Change.Address, Message: msg})
+}
+
+// markRollouts tells, on the hosts a stopped rollout did not reach, that their replica keeps
+// the version it had.
+func markRollouts(results map[string]*HostResult, rs []RolloutResult) {
+	for _, ro := range rs {
+		for _, ref := range ro.Previous {
+			r := results[ref.Host]
+			if r == nil || r.Outcome == OutcomeFailed || (ro.Failed != nil && *ro.Failed == ref) {
+				continue
+			}
+			if r.Applied == 0 {
+				r.Outcome = OutcomeSkipped
+			}
+			r.Error = strings.TrimSpace(r.Error + fmt.Sprintf(" stack.%s replica %d not updated, it runs the version it had: the rollout stopped (%s)", ro.Stack, ref.Index, firstLine(ro.Error)))
+		}
+	}
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}
