@@ -15,12 +15,14 @@ type Update struct {
 	Parallel int
 	// DrainTimeout bounds the wait for a drained replica's requests to end; 0 means 30s.
 	DrainTimeout time.Duration
+	// Keep is how many deployed versions each host keeps for rollback; 0 means 3.
+	Keep int
 	// DeclRange is the block's, ParallelRange the parallel attribute's (for warnings).
 	DeclRange, ParallelRange hcl.Range
 }
 
 var updateSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-	{Name: "strategy"}, {Name: "parallel"}, {Name: "drain_timeout"},
+	{Name: "strategy"}, {Name: "parallel"}, {Name: "drain_timeout"}, {Name: "keep"},
 }}
 
 func (l *loader) update(b *hcl.Block, s *Stack) {
@@ -31,6 +33,9 @@ func (l *loader) update(b *hcl.Block, s *Stack) {
 		a.fail("parallel", "Invalid parallel", "parallel must be at least 1.")
 	}
 	a.duration("drain_timeout", &u.DrainTimeout) // refuses zero and negative durations
+	if a.integer("keep", &u.Keep) && u.Keep < 2 {
+		a.fail("keep", "Invalid keep", "keep must be at least 2: the running version and one to roll back to.")
+	}
 	s.Update = u
 }
 

@@ -2,6 +2,8 @@ package provisioner
 
 import (
 	"fmt"
+	"os"
+	"os/user"
 	"path"
 	"strings"
 
@@ -21,6 +23,8 @@ type BuildOptions struct {
 	// ForceRecreate recreates every stack placed on a host, changed or not (the command
 	// line's --force-recreate; a stack's force_recreate does the same for that stack).
 	ForceRecreate bool
+	// Operator ("user@machine") is recorded in each deployed version; default: who runs berth.
+	Operator string
 }
 
 // Resources is the default Builder, without local images (see NewBuilder).
@@ -33,6 +37,7 @@ func Resources(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a sc
 // phase is the order here; phases order removals last and balancers in between (see
 // modules.Phased).
 func NewBuilder(o BuildOptions) Builder {
+	o.Operator = orOperator(o.Operator)
 	return func(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a schedule.Assignment) ([]modules.Resource, error) {
 		rs := HostLayer(inv, h, f)
 		rs = append(rs, StackRemovals(inv, h.Name, a)...)
@@ -63,26 +68,65 @@ func StackReplicas(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, 
 			if r.Host != h.Name {
 				continue
 			}
-			rs = append(rs, stack.New(stack.Spec{
-				Name:          s.Name,
-				Dir:           s.Dir(),
-				ComposeFile:   s.ComposeFile,
-				ConfigFiles:   s.ConfigFiles,
-				Env:           s.Env,
-				Project:       s.Project,
-				Ports:         publishedPorts(s, r),
-				Images:        s.Images,
-				ForceRecreate: s.ForceRecreate || o.ForceRecreate,
-				PruneImages:   s.PruneImages,
-				HealthTimeout: s.Health.Timeout,
-				Compose:       composeFor(h, f),
-				Replica:       r.Index,
-				LocalImages:   o.LocalImages,
-				Save:          o.Save,
-			}))
+			rs = append(rs, stack.New(stackSpec(inv, s, h, f, r, o)))
 		}
 	}
 	return rs
+}
+
+// stackSpec is the desired state of replica r of stack s on host h.
+func stackSpec(inv *inventory.Inventory, s *inventory.Stack, h *inventory.Host, f *facts.Facts, r schedule.Replica, o BuildOptions) stack.Spec {
+	return stack.Spec{
+		Name:          s.Name,
+		Dir:           s.Dir(),
+		ComposeFile:   s.ComposeFile,
+		ConfigFiles:   s.ConfigFiles,
+		Env:           s.Env,
+		Project:       s.Project,
+		Ports:         publishedPorts(s, r),
+		Images:        s.Images,
+		ForceRecreate: s.ForceRecreate || o.ForceRecreate,
+		PruneImages:   s.PruneImages,
+		HealthTimeout: s.Health.Timeout,
+		Compose:       composeFor(h, f),
+		Replica:       r.Index,
+		LocalImages:   o.LocalImages,
+		Save:          o.Save,
+		Operator:      o.Operator,
+		Keep:          s.Update.Keep,
+	}
+}
+
+// RollbackBuilder is the Builder of `berth rollback STACK`: on each host, only the rollback
+// of the stack's replica placed there (see stack.Revert); nothing else is planned.
+func RollbackBuilder(name string, o BuildOptions) Builder {
+	o.Operator = orOperator(o.Operator)
+	return func(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a schedule.Assignment) ([]modules.Resource, error) {
+		s, sp := inv.Stack(name), a.Stack(name)
+		if s == nil || sp == nil {
+			return nil, nil
+		}
+		var rs []modules.Resource
+		for _, r := range sp.Replicas {
+			if r.Host == h.Name {
+				rs = append(rs, stack.Revert(stackSpec(inv, s, h, f, r, o)))
+			}
+		}
+		return rs, nil
+	}
+}
+
+// orOperator is who runs berth, for the manifests: "user@machine".
+func orOperator(op string) string {
+	if op != "" {
+		return op
+	}
+	name := os.Getenv("USER")
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	host, _ := os.Hostname()
+	return name + "@" + host
 }
 
 // StackRemovals returns removals for replicas that leave host: removed from the

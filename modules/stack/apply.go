@@ -48,7 +48,15 @@ func (r *Resource) deploy(ctx context.Context, h modules.Host, d *deployState) e
 	if err := r.waitHealthy(ctx, h); err != nil {
 		return r.rollback(ctx, h, old, err)
 	}
-	if err := r.writeManifest(ctx, h, old); err != nil {
+	m, err := r.writeManifest(ctx, h, old)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, f := range r.files {
+		names = append(names, f.rel)
+	}
+	if err := r.recordVersion(ctx, h, m, names); err != nil {
 		return err
 	}
 	return r.prune(ctx, h)
@@ -125,10 +133,10 @@ func (r *Resource) pullAndUp(ctx context.Context, h modules.Host, leftovers []co
 }
 
 // writeManifest records the healthy deploy: image IDs and each service's config hash.
-func (r *Resource) writeManifest(ctx context.Context, h modules.Host, old *Manifest) error {
+func (r *Resource) writeManifest(ctx context.Context, h modules.Host, old *Manifest) (*Manifest, error) {
 	m, err := r.currentManifest(ctx, h)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if old != nil {
 		prev := *old
@@ -137,16 +145,16 @@ func (r *Resource) writeManifest(ctx context.Context, h modules.Host, old *Manif
 	}
 	w := modules.FileWrite{Path: r.manifestPath(), Content: mustJSON(m), Mode: 0o600, MkdirParents: true}
 	if err := h.WriteFile(ctx, w); err != nil {
-		return fmt.Errorf("write %s on %s: %w", w.Path, h.Name(), err)
+		return nil, fmt.Errorf("write %s on %s: %w", w.Path, h.Name(), err)
 	}
-	return nil
+	return m, nil
 }
 
 func (r *Resource) currentManifest(ctx context.Context, h modules.Host) (*Manifest, error) {
 	m := &Manifest{
 		Stack: r.spec.Name, Dir: r.spec.Dir, Hash: contentHash(r.files), Files: map[string]string{},
 		Images: map[string]string{}, Services: map[string]ServiceState{},
-		Compose: r.spec.Compose.Generation, Mode: r.spec.Images, DeployedAt: r.now().UTC(),
+		Compose: r.spec.Compose.Generation, Mode: r.spec.Images, DeployedAt: r.now().UTC(), DeployedBy: r.spec.Operator,
 	}
 	for _, f := range r.files {
 		if !f.secret {

@@ -36,6 +36,8 @@ func wantSequence(gen string) string {
 	if gen == V1 {
 		compose = "docker-compose"
 	}
+	vs := "/var/lib/berth/stacks/shop/versions"
+	v := vs + "/20261122T020001Z-4f0a2bc76a80"
 	project := compose + " -p shop --project-directory /srv/berth/shop -f /srv/berth/shop/docker-compose.yml -f /srv/berth/shop/berth.override.yml"
 	return strings.Join([]string{
 		"sh -c 'set -e\ninstall -d -m 0750 /srv/berth/shop\ninstall -d -m 0700 /var/lib/berth/stacks /var/lib/berth/stacks/shop'",
@@ -53,6 +55,15 @@ func wantSequence(gen string) string {
 		"docker image inspect --format '{{.Id}}' registry.test:5000/web:1",
 		"docker image inspect --format '{{.Id}}' registry.test:5000/worker:1",
 		`sh -c 'ids=$(docker ps -aq --filter label=com.docker.compose.project=shop) || exit $?; [ -z "$ids" ] || exec docker inspect $ids'`,
+		// the deployed version is kept for rollback and history, the oldest beyond 3 dropped
+		"sh -c 'set -e\ninstall -d -m 0700 " + vs + "\nrm -rf -- " + v + ".new\ninstall -d -m 0700 " + v + ".new\n" +
+			"mkdir -p " + v + ".new && cp -p -- /srv/berth/shop/.env " + v + ".new/.env\n" +
+			"mkdir -p " + v + ".new && cp -p -- /srv/berth/shop/berth.override.yml " + v + ".new/berth.override.yml\n" +
+			"mkdir -p " + v + ".new/conf && cp -p -- /srv/berth/shop/conf/app.ini " + v + ".new/conf/app.ini\n" +
+			"mkdir -p " + v + ".new && cp -p -- /srv/berth/shop/docker-compose.yml " + v + ".new/docker-compose.yml\n" +
+			"cp -p -- /var/lib/berth/stacks/shop/manifest.json " + v + ".new/manifest.json\n" +
+			"rm -rf -- " + v + "\nmv -- " + v + ".new " + v + "\n" +
+			"cd " + vs + ` && ls -1d */ 2>/dev/null | sort -r | tail -n +4 | while read -r d; do rm -rf -- "$d"; done'`,
 	}, "\n")
 }
 

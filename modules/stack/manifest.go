@@ -25,6 +25,8 @@ type Manifest struct {
 	Mode     string                  `json:"images_mode"`
 	// DeployedAt is when the deploy turned healthy.
 	DeployedAt time.Time `json:"deployed_at"`
+	// DeployedBy is the operator: "user@machine" of the berth that deployed it.
+	DeployedBy string `json:"deployed_by,omitempty"`
 	// Previous is the manifest this one replaced (one level; its own Previous is dropped).
 	Previous *Manifest `json:"previous,omitempty"`
 }

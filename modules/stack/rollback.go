@@ -35,21 +35,31 @@ func (r *Resource) savePrevious(ctx context.Context, h modules.Host, old *Manife
 // restorePrevious puts the previous version's files back, each atomically (copy beside,
 // then rename), and removes the files only the failed version had.
 func (r *Resource) restorePrevious(ctx context.Context, h modules.Host, old *Manifest) error {
+	var names []string
+	for _, f := range r.files {
+		names = append(names, f.rel)
+	}
+	return r.copyVersion(ctx, h, r.previousDir(), old, names)
+}
+
+// copyVersion puts the files of version old back from dir, and removes those of names
+// (the files of the version being replaced) that old did not have.
+func (r *Resource) copyVersion(ctx context.Context, h modules.Host, dir string, old *Manifest, names []string) error {
 	var lines []string
 	for _, rel := range old.fileNames() {
 		if !checkOldRel(rel) {
 			continue
 		}
-		src, dst := path.Join(r.previousDir(), rel), path.Join(r.spec.Dir, rel)
+		src, dst := path.Join(dir, rel), path.Join(r.spec.Dir, rel)
 		tmp := path.Join(path.Dir(dst), ".berth-restore."+path.Base(dst))
 		// A file still equal to the previous one is left alone: on a full disk the copy
 		// would fail for nothing.
 		lines = append(lines, fmt.Sprintf("if [ -f %s ] && ! cmp -s -- %s %s; then mkdir -p %s && cp -p -- %s %s && mv -f -- %s %s; fi",
 			q(src), q(src), q(dst), q(path.Dir(dst)), q(src), q(tmp), q(tmp), q(dst)))
 	}
-	for _, f := range r.files {
-		if _, had := old.Files[f.rel]; !had && f.rel != EnvFileName {
-			lines = append(lines, "rm -f -- "+q(path.Join(r.spec.Dir, f.rel)))
+	for _, rel := range names {
+		if _, had := old.Files[rel]; !had && rel != EnvFileName && checkOldRel(rel) {
+			lines = append(lines, "rm -f -- "+q(path.Join(r.spec.Dir, rel)))
 		}
 	}
 	return script(ctx, h, "restore previous files of stack "+r.spec.Name, lines...)
@@ -110,6 +120,11 @@ func (r *Resource) bringBack(ctx context.Context, h modules.Host, old *Manifest)
 	if err := r.restorePrevious(ctx, h, old); err != nil {
 		return err
 	}
+	return r.startVersion(ctx, h, old)
+}
+
+// startVersion points each image tag at the image version old ran, recreates and waits.
+func (r *Resource) startVersion(ctx context.Context, h modules.Host, old *Manifest) error {
 	for _, ref := range sortedKeys(old.Images) {
 		if id := old.Images[ref]; id != "" {
 			if _, err := run(ctx, h, "re-tag previous image "+ref, "docker", "tag", id, ref); err != nil {

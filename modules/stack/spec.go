@@ -79,6 +79,10 @@ type Spec struct {
 	Compose       Compose
 	// Replica is this host's replica number of the stack (1-based), set as a label.
 	Replica int
+	// Operator ("user@machine") is recorded in the manifest; Keep is how many versions the
+	// host keeps for rollback (0: DefaultKeep).
+	Operator string
+	Keep     int
 }
 
 // Resource is a compose stack on one host.
