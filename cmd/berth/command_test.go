@@ -89,6 +89,8 @@ func TestEveryCommandUnknownFlag(t *testing.T) {
 var commonAccepted = map[string][]string{
 	"agent":            {},
 	"apply":            {"l", "p", "json"},
+	"rollback":         {"l", "p", "json"},
+	"history":          {"l", "p", "json"},
 	"completion bash":  {},
 	"completion names": {},
 	"completion zsh":   {},

@@ -30,6 +30,8 @@ type engineFlags struct {
 	noColor     bool
 	// forceRecreate is --force-recreate (plan and apply only: drift reports, never forces).
 	forceRecreate bool
+	// rollback names the stack `berth rollback` brings back: the engine then plans nothing else.
+	rollback string
 }
 
 // addEngineFlags registers the inventory flags and the engine's; timeout is the default
@@ -71,12 +73,16 @@ func newEngine(e *env, inv *inventory.Inventory, f *engineFlags, p *progress, co
 		return nil, nil, err
 	}
 	sc := &statsConn{conns: map[string]*conn.SSH{}}
+	build := provisioner.NewBuilder(provisioner.BuildOptions{LocalImages: local, Save: provisioner.SaveLocalImage, ForceRecreate: f.forceRecreate})
+	if f.rollback != "" {
+		build = provisioner.RollbackBuilder(f.rollback, provisioner.BuildOptions{})
+	}
 	eng := &provisioner.Engine{
 		Inventory: inv,
 		Current:   current,
 		Parallel:  f.parallel,
 		Events:    p.sink,
-		Build:     provisioner.NewBuilder(provisioner.BuildOptions{LocalImages: local, Save: provisioner.SaveLocalImage, ForceRecreate: f.forceRecreate}),
+		Build:     build,
 		Dial: func(ctx context.Context, h *inventory.Host) (provisioner.Conn, error) {
 			c, err := dialHost(ctx, res, h)
 			if err != nil {
