@@ -134,9 +134,15 @@ func (r *rolloutRun) wantVersion(ctx context.Context, t *testing.T, want string)
 // apply's duration and its output.
 func (r *rolloutRun) applyUnderLoad(ctx context.Context, t *testing.T, want int, args ...string) (int, time.Duration, string) {
 	t.Helper()
+	return r.applyUnderLoadArgs(ctx, t, want, append([]string{"apply", r.dir, "--yes"}, args...)...)
+}
+
+// applyUnderLoadArgs runs berth with args while the request loop runs.
+func (r *rolloutRun) applyUnderLoadArgs(ctx context.Context, t *testing.T, want int, args ...string) (int, time.Duration, string) {
+	t.Helper()
 	loop := loopURLs(ctx, r.url)
 	start := time.Now()
-	out := r.berth(ctx, t, want, append([]string{"apply", r.dir, "--yes"}, args...)...)
+	out := r.berth(ctx, t, want, args...)
 	took := time.Since(start)
 	sent, failed := loop.stop()
 	t.Logf("%s: %d requests through HAProxy, %d failed, apply took %s", strings.Join(args, " "), sent, len(failed), took.Round(100*time.Millisecond))
@@ -202,5 +208,24 @@ func TestRollingUpdate(t *testing.T) {
 		if st := r.exec(ctx, t, bed.Host("h4"), "sh", "-c", "echo 'show stat' | python3 -c \"import socket,sys;s=socket.socket(socket.AF_UNIX);s.connect('/run/haproxy/admin.sock');s.sendall(sys.stdin.buffer.read());s.shutdown(1);sys.stdout.write(s.makefile().read())\" | grep '^slow_http,slow-' | cut -d, -f2,18"); strings.Count(st, ",UP") != 3 {
 			t.Errorf("HAProxy does not have every replica up after the failed rollout:\n%s", st)
 		}
+	})
+	t.Run("rollback brings the version before the running one back on every replica, rolling, and fails no request", func(t *testing.T) {
+		hist := r.berth(ctx, t, 0, "history", "slow", r.dir)
+		t.Logf("history, for the record:\n%s", hist)
+		if n := strings.Count(hist, "  * "); n != 3 {
+			t.Errorf("history marks %d running versions, want one per host (3):\n%s", n, hist)
+		}
+		if n := strings.Count(hist, " by "); n != 9 {
+			t.Errorf("history lists %d versions, want 3 per host (v1, v1b, v2):\n%s", n, hist)
+		}
+		failed, took, out := r.applyUnderLoadArgs(ctx, t, 0, "rollback", "slow", r.dir, "--yes")
+		t.Logf("ROLLBACK (rolling): %d failed requests, %s", failed, took.Round(100*time.Millisecond))
+		if failed > 0 {
+			t.Errorf("%d requests failed during the rollback", failed)
+		}
+		if !strings.Contains(out, "stack.slow (rolling): new version on h") {
+			t.Errorf("the rollback did not roll:\n%s", out)
+		}
+		r.wantVersion(ctx, t, "v1b")
 	})
 }
