@@ -43,6 +43,7 @@ func (l *loader) hostLayer() {
 	l.each("directory", directorySchema, l.directory)
 	l.each("package", packageSchema, l.pkg)
 	l.each("service", serviceSchema, l.service)
+	l.registries()
 }
 
 // DefaultDaemon is daemon.json when a docker block gives none: container logs go to syslog

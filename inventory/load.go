@@ -11,6 +11,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/berth-dev/berth/secret/sops"
 )
 
 // loader carries the state of one Load: the inventory being built, every diagnostic so far,
@@ -27,6 +29,9 @@ type loader struct {
 	vars   map[string]cty.Value
 	sel    *selector
 	files  []string // inventory files, relative names, sorted
+	// keys open SOPS files; loaded on the first encrypted file (see openSecret).
+	keys    *sops.Keys
+	keysErr error
 }
 
 // Load reads the *.hcl files of dir as one inventory and returns the validated model with

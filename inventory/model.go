@@ -88,6 +88,7 @@ type Host struct {
 	Directories []*Directory
 	Packages    []*Package
 	Services    []*Service
+	Registries  []*Registry // in block order
 }
 
 // Group names a set of hosts: explicit members plus those matching a label selector.

@@ -22,6 +22,7 @@ func (l *loader) file(h *Host, b *hcl.Block, a attrs) {
 		}
 	}
 	var content, source string
+	var encrypted bool // source is a SOPS file: its content is never shown
 	a.secretOK["content"] = true
 	hasContent, hasSource := a.str("content", &content), a.str("source", &source)
 	switch {
@@ -35,13 +36,17 @@ func (l *loader) file(h *Host, b *hcl.Block, a attrs) {
 			a.fail("source", "Cannot read file source", "%s.", err)
 		}
 		l.in.addFile(source, data)
-		f.Content = data
+		plain, enc, err := l.openSecret(source, data)
+		if err != nil {
+			a.fail("source", "Cannot decrypt file source", "%s.", err)
+		}
+		f.Content, encrypted = plain, enc
 	case !a.has("content") && !a.has("source"):
 		l.diags = append(l.diags, errorf(b.DefRange, "Missing file content", "A file block needs content or source."))
 	}
 	l.ownership(a, &f.Mode, &f.Owner, &f.Group)
 	a.boolean("sensitive", &f.Sensitive)
-	f.Sensitive = f.Sensitive || a.secret["content"] // content from a sensitive variable is never shown
+	f.Sensitive = f.Sensitive || a.secret["content"] || encrypted // content from a sensitive variable is never shown
 	h.Files = append(h.Files, f)
 }
 

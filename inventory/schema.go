@@ -20,10 +20,11 @@ var rootSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 	{Type: "package", LabelNames: []string{"name"}},
 	{Type: "service", LabelNames: []string{"name"}},
 	{Type: "runbook", LabelNames: []string{"name"}},
+	{Type: "registry", LabelNames: []string{"server"}},
 }}
 
 var variableSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "type"}, {Name: "default"}, {Name: "description"}, {Name: "sensitive"}},
+	Attributes: []hcl.AttributeSchema{{Name: "type"}, {Name: "default"}, {Name: "description"}, {Name: "sensitive"}, {Name: "from_command"}},
 	Blocks:     []hcl.BlockHeaderSchema{{Type: "validation"}},
 }
 
@@ -103,6 +104,10 @@ var balancerSchema = &hcl.BodySchema{
 
 var frontendSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "bind", Required: true}, {Name: "stack", Required: true}, {Name: "port", Required: true},
+}}
+
+var registrySchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "hosts", Required: true}, {Name: "username", Required: true}, {Name: "password", Required: true}, {Name: "ca_cert"},
 }}
 
 var runbookSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "step", LabelNames: []string{"id"}}}}

@@ -38,6 +38,7 @@ var schemaPaths = map[string]*hcl.BodySchema{
 	"directory":           directorySchema,
 	"package":             packageSchema,
 	"service":             serviceSchema,
+	"registry":            registrySchema,
 	"runbook":             runbookSchema,
 	"runbook.step":        stepSchemaWithUndo,
 	"runbook.step.undo":   stepSchema,

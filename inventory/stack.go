@@ -93,7 +93,7 @@ func (l *loader) envFile(a attrs, sd *stackDecl) {
 	if !a.str("env_file", &sd.s.EnvFile) {
 		return
 	}
-	_, b, err := readWithin(l.inv.Dir, sd.s.EnvFile)
+	b, _, err := l.readSecretWithin(sd.s.EnvFile) // a SOPS file is decrypted in memory
 	if err != nil {
 		a.fail("env_file", "Cannot read env file", "Stack %q: %s.", sd.s.Name, err)
 		sd.s.EnvFile = ""

@@ -20,7 +20,9 @@ type variable struct {
 	valueRange  hcl.Range // where the value came from, for messages
 	validations []*hcl.Block
 	block       *hcl.Block
-	sensitive   bool // its value is marked, and never shown (see attrs.value)
+	sensitive   bool      // its value is marked, and never shown (see attrs.value)
+	fromCommand []string  // argv whose output is the value when nothing else sets it
+	cmdRange    hcl.Range // from_command's range
 }
 
 // variables resolves every variable block: default, then BERTH_VAR_NAME, then -var-file files
@@ -36,11 +38,16 @@ func (l *loader) variables() {
 		}
 		decl[v.name] = v
 	}
+	declared := map[string]hcl.Range{} // where each value came from before the outside sources
+	for name, v := range decl {
+		declared[name] = v.valueRange
+	}
 	l.varsFromEnv(decl)
 	for _, f := range l.opts.VarFiles {
 		l.varsFromFile(decl, f)
 	}
 	l.varsFromFlags(decl)
+	l.varsFromCommands(decl, declared)
 	l.vars = map[string]cty.Value{}
 	for _, name := range sortedKeys(decl) {
 		l.finishVariable(decl[name])
@@ -78,6 +85,7 @@ func (l *loader) declareVariable(b *hcl.Block) *variable {
 			v.sensitive = b.True()
 		}
 	}
+	l.declareFromCommand(v, c)
 	for _, vb := range c.Blocks {
 		l.content(vb, validationSchema)
 		v.validations = append(v.validations, vb)
@@ -138,6 +146,15 @@ func (l *loader) varsFromFile(decl map[string]*variable, path string) {
 		return
 	}
 	l.in.addFile("var-file:"+path, b)
+	plain, encrypted, err := l.openSecret(path, b)
+	if err != nil {
+		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot decrypt variable file", Detail: err.Error()})
+		return
+	}
+	if encrypted {
+		l.varsFromSecretFile(decl, path, b, plain)
+		return
+	}
 	f, d := l.parser.ParseHCL(b, path)
 	l.diags = append(l.diags, d...)
 	if d.HasErrors() {

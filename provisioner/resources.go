@@ -9,6 +9,7 @@ import (
 	"github.com/berth-dev/berth/modules/directory"
 	"github.com/berth-dev/berth/modules/docker"
 	"github.com/berth-dev/berth/modules/file"
+	"github.com/berth-dev/berth/modules/registry"
 	"github.com/berth-dev/berth/modules/service"
 	"github.com/berth-dev/berth/modules/syslog"
 	"github.com/berth-dev/berth/provisioner/facts"
@@ -42,8 +43,22 @@ func HostLayer(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts) []mo
 		}
 		rs = append(rs, syslog.Resources(spec)...)
 	}
+	rs = append(rs, registryLogins(h)...)
 	for _, s := range h.Services {
 		rs = append(rs, service.New(service.Spec{Name: s.Name, Enabled: s.Enabled, State: s.State, DependsOn: s.Restart, Reload: s.Reload}))
+	}
+	return rs
+}
+
+// registryLogins returns, per registry block, the CA file the daemon trusts for it (when
+// given) and the login, after Docker (the login needs the daemon) and before any stack pulls.
+func registryLogins(h *inventory.Host) []modules.Resource {
+	var rs []modules.Resource
+	for _, r := range h.Registries {
+		if r.CACert != nil {
+			rs = append(rs, file.New(file.Spec{Path: "/etc/docker/certs.d/" + r.Server + "/ca.crt", Content: r.CACert, Mode: 0o644}))
+		}
+		rs = append(rs, registry.New(registry.Spec{Server: r.Server, Username: r.Username, Password: r.Password}))
 	}
 	return rs
 }

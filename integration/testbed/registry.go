@@ -88,7 +88,7 @@ func (r *Registry) run(ctx context.Context, b *Bed, ca testCA, image string) err
 		return fmt.Errorf("registry: %w", err)
 	}
 	args := append([]string{"run", "-d", "--name", r.Container, "--network", b.Network, "--ip", r.IP,
-		"-p", "127.0.0.1::" + registryPort, "-v", conf + ":/etc/registry:ro", "-v", vol + ":/var/lib/registry"},
+		"-p", "127.0.0.1::" + registryPort, "-p", "127.0.0.1::" + authRegistryPort, "-v", conf + ":/etc/registry:ro", "-v", vol + ":/var/lib/registry"},
 		labelArgs(b.Prefix, b.Keep)...)
 	if _, err := docker(ctx, append(args, image, "/usr/bin/docker-registry", "serve", "/etc/registry/config.yml")...); err != nil {
 		return fmt.Errorf("start registry: %w", err)

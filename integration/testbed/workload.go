@@ -34,6 +34,12 @@ func (b *Bed) PushImage(ctx context.Context, name string, files map[string]strin
 var digestRe = regexp.MustCompile(`digest: (sha256:[0-9a-f]{64})`)
 
 func (r *Registry) push(ctx context.Context, name string, files map[string]string) (Pushed, error) {
+	return pushImage(ctx, r.PushAddress, r.Address, nil, name, files)
+}
+
+// pushImage builds the workload image as pushAddr/name and pushes it; the hosts pull it as
+// pullAddr/name. global are docker's global options (--config DIR for a logged-in push).
+func pushImage(ctx context.Context, pushAddr, pullAddr string, global []string, name string, files map[string]string) (Pushed, error) {
 	dir, err := os.MkdirTemp("", "berth-testbed-image-")
 	if err != nil {
 		return Pushed{}, err
@@ -42,12 +48,12 @@ func (r *Registry) push(ctx context.Context, name string, files map[string]strin
 	if err := busyboxTree(dir, files); err != nil {
 		return Pushed{}, fmt.Errorf("image %s: %w", name, err)
 	}
-	local := r.PushAddress + "/" + name
+	local := pushAddr + "/" + name
 	if err := importDir(ctx, dir, local, `CMD ["/bin/sh"]`, "ENV PATH=/bin"); err != nil {
 		return Pushed{}, fmt.Errorf("image %s: %w", name, err)
 	}
 	defer docker(context.Background(), "rmi", local)
-	out, err := docker(ctx, "push", local)
+	out, err := docker(ctx, append(global, "push", local)...)
 	if err != nil {
 		return Pushed{}, fmt.Errorf("push %s: %w", name, err)
 	}
@@ -55,7 +61,7 @@ func (r *Registry) push(ctx context.Context, name string, files map[string]strin
 	if m == nil {
 		return Pushed{}, fmt.Errorf("push %s: no digest in %q", name, tail(out, 200))
 	}
-	return Pushed{Ref: r.Address + "/" + name, Digest: m[1]}, nil
+	return Pushed{Ref: pullAddr + "/" + name, Digest: m[1]}, nil
 }
 
 func busyboxTree(dir string, files map[string]string) error {
