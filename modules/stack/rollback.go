@@ -117,7 +117,7 @@ func (r *Resource) bringBack(ctx context.Context, h modules.Host, old *Manifest)
 			}
 		}
 	}
-	if _, err := run(ctx, h, "start previous version of stack "+r.spec.Name, r.spec.Compose.upArgv(r.spec.Name, r.spec.Dir)...); err != nil {
+	if _, err := run(ctx, h, "start previous version of stack "+r.spec.Name, r.upArgv()...); err != nil {
 		return err
 	}
 	return r.waitHealthy(ctx, h)
