@@ -104,7 +104,7 @@ func overridden(ports []Port, p Port) bool {
 func nameTaken(ports []Port, name string) (int, bool) {
 	n := 0
 	for _, q := range ports {
-		if q.Name == name || strings.HasPrefix(q.Name, name+"-") {
+		if q.Name == name {
 			n++
 		}
 	}

@@ -128,6 +128,9 @@ func overrideFile(spec Spec) []byte {
 	return b.Bytes()
 }
 
+// OverrideFile is the berth.override.yml this replica ships (for tests and reviews).
+func (r *Resource) OverrideFile() []byte { return overrideFile(r.spec) }
+
 // bindHost writes an address for a compose port: IPv6 in brackets.
 func bindHost(ip string) string {
 	if strings.Contains(ip, ":") {
