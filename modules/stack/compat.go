@@ -126,9 +126,10 @@ func (e *IncompatibleError) Hint() string {
 	return "change the compose file so that this host's compose reads it, or place the stack elsewhere"
 }
 
-// propertyName finds the attribute a compose error names, such as `property "name"` (v1) or
-// `additional properties 'name' not allowed` (v2).
-var propertyName = regexp.MustCompile(`propert(?:y|ies) ["']([A-Za-z0-9_.-]+)["']`)
+// propertyName finds the attribute a compose error names, such as `property "name"`,
+// `'name' does not match any of the regexes` (v1) or `additional properties 'name' not
+// allowed` (v2).
+var propertyName = regexp.MustCompile(`propert(?:y|ies) ["']([A-Za-z0-9_.-]+)["']|["']([A-Za-z0-9_.-]+)["'] does not match any of the regexes`)
 
 // sourceLine finds the line of the user's compose file that holds the attribute compose
 // names, when it names one at the top level or under a service; 0 otherwise.
@@ -137,7 +138,8 @@ func (r *Resource) sourceLine(out string) int {
 	if m == nil || len(r.spec.SourceText) == 0 {
 		return 0
 	}
-	top := regexp.MustCompile(`^\s*` + regexp.QuoteMeta(m[1]) + `\s*:`)
+	name := m[1] + m[2]
+	top := regexp.MustCompile(`^\s*` + regexp.QuoteMeta(name) + `\s*:`)
 	for i, line := range strings.Split(string(r.spec.SourceText), "\n") {
 		if top.MatchString(line) {
 			return i + 1

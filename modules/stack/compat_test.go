@@ -35,6 +35,11 @@ func TestCheckReportsWhatTheHostsComposeRefuses(t *testing.T) {
 			t.Errorf("error does not say %q: %v", want, err)
 		}
 	}
+	// docker-compose 1.29's own words, as the bed's Debian 12 host answers.
+	results[len(ps)-1] = modules.ProbeResult{ExitCode: 1, Stdout: []byte("The Compose file '/tmp/berth-check.Zz9/docker-compose.yml' is invalid because: 'name' does not match any of the regexes: '^x-'\n")}
+	if err := r.Check(results); err == nil || !strings.Contains(err.Error(), "compose.yaml:1") {
+		t.Errorf("v1's message: the line is not found: %v", err)
+	}
 	results[len(ps)-1] = modules.ProbeResult{}
 	if err := r.Check(results); err != nil {
 		t.Errorf("compose accepted the project, yet: %v", err)
