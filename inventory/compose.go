@@ -55,12 +55,11 @@ func loadCompose(sd *stackDecl) hcl.Diagnostics {
 	}
 	delete(sf.files, ".env")
 	yamls := map[string][]byte{}
-	for k, v := range sf.files {
-		yamls[k] = v
+	for _, k := range []string{sf.compose, sf.override} {
+		if k != "" {
+			yamls[k] = sf.files[k]
+		}
 	}
-	s.ComposeFile = sf.files[sf.compose]
-	delete(sf.files, sf.compose)
-	s.ConfigFiles = sf.files
 	envMap, err := envFromSecret(s)
 	if err != nil {
 		return hcl.Diagnostics{errorf(sd.envRng, "Invalid env file", "Stack %q: %s.", s.Name, err)}
@@ -76,6 +75,33 @@ func loadCompose(sd *stackDecl) hcl.Diagnostics {
 	if d := checkServiceEnvFiles(sd, p); d != nil {
 		diags = append(diags, d)
 	}
+	diags = append(diags, checkProjectFiles(sd, p, sf)...)
+	builds, bd := sd.builds(p, sf)
+	diags = append(diags, bd...)
+	if diags.HasErrors() {
+		return diags
+	}
+	s.Builds = builds
+	images := map[string]string{}
+	for _, b := range builds {
+		images[b.Service] = b.Tag
+		svc := p.Services[b.Service]
+		svc.Image = b.Tag
+		p.Services[b.Service] = svc
+	}
+	shipped, err := shipCompose(s, sf, images)
+	if err != nil {
+		return append(diags, errorf(sd.composeRng, "Invalid compose project", "Stack %q: %s.", s.Name, cleanComposeErr(err, s.ComposeDir)))
+	}
+	for _, f := range shipped.extends {
+		if _, inside := relToStack(s.ComposeDir, f); !inside {
+			diags = append(diags, errorf(sd.composeRng, "File outside the stack directory",
+				"Stack %q: extends.file %q is outside the stack directory; only the stack directory is shipped. Copy the file into it.", s.Name, f))
+		}
+	}
+	s.ComposeFile, s.ComposeVersion = shipped.doc, shipped.version
+	s.SourceFile, s.SourceText = sd.relCompose(sf.compose), sf.files[sf.compose]
+	s.ConfigFiles = shipSet(s, p, sf, builds)
 	m, _ := parseDotEnv(s.Env)
 	redactProject(p, m)
 	return diags

@@ -183,7 +183,8 @@ func TestComposeLikeDockerCompose(t *testing.T) {
 		{"profile active", len(s.Project.Services), 2},
 		{".env is the secret", string(s.Env), "BASE_TAG=7\n"},
 		{"env file path", s.EnvFile, "app/.env"},
-		{".env not a config file", sortedFileNames(s.ConfigFiles), []string{"base.yaml", "compose.override.yaml"}},
+		{".env and the override not config files", sortedFileNames(s.ConfigFiles), []string{"base.yaml"}},
+		{"override merged into the shipped file", strings.Contains(string(s.ComposeFile), `"tier": "front"`), true},
 		{"port service", s.Ports[0].Service, "web"},
 	}
 	for _, tt := range tests {

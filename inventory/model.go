@@ -168,10 +168,22 @@ type Stack struct {
 	// publishes host ports. Values interpolated from the env file read "(sensitive)" and the
 	// project's Environment is nil: the project may be shown, the env file may not.
 	Project *types.Project
-	// ComposeFile is the compose file as written by the user (shipped unchanged).
+	// ComposeFile is the compose file berth ships (see shippedCompose): the user's compose file
+	// and override merged by compose-go, without the published ports and build sections berth
+	// takes over, interpolation left to compose on the host.
 	ComposeFile []byte
-	// ConfigFiles are the other regular files of the stack directory, by relative path.
+	// SourceFile is the user's compose file, relative to the inventory directory, and
+	// SourceText its content: messages about the shipped file point into it.
+	SourceFile string
+	SourceText []byte
+	// ComposeVersion is the top-level version attribute of the user's file, "" if none.
+	ComposeVersion string
+	// ConfigFiles are the files of the stack directory shipped beside it, by relative path:
+	// what compose needs plus the directory's other files, minus .berthignore and build
+	// contexts (see shipSet).
 	ConfigFiles map[string][]byte
+	// Builds are the images berth builds where it runs, one per service with build:.
+	Builds []Build
 	// Env is the content of env_file: a secret. Never print it.
 	Env      secret.Bytes
 	EnvFile  string // the env file relative to the inventory directory (env_file, or COMPOSE/.env), for messages
@@ -206,7 +218,30 @@ type Port struct {
 	Container int
 	Host      int // fixed host port, 0 to let the scheduler pick
 	Protocol  string
+	// Bind is the address the host port listens on: "" for every interface, an IP, or
+	// BindAddress for the host's own inventory address.
+	Bind string
+	// Compose is true for a port taken from a service's ports: (no port block).
+	Compose   bool
 	DeclRange hcl.Range
+}
+
+// BindAddress as a port's bind means the address of each host in the inventory.
+const BindAddress = "address"
+
+// Build is an image berth builds from a service's build: section, where berth runs.
+type Build struct {
+	Service    string
+	Context    string // relative to the stack directory, slash-separated ("." for itself)
+	Dockerfile string // relative to the context; default "Dockerfile"
+	Target     string
+	Args       map[string]string
+	// Tag is the reference the image gets: the service's image repository (or
+	// berth/STACK-SERVICE) and a tag derived from the context's content.
+	Tag string
+	// Files and Size describe the build context sent to the local engine.
+	Files int
+	Size  int64
 }
 
 // defaultHealthTimeout is how long a deploy waits for health when the stack does not say.

@@ -90,7 +90,7 @@ var stackSchema = &hcl.BodySchema{
 var placeSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "hosts", Required: true}, {Name: "spread"}}}
 
 var portSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-	{Name: "container", Required: true}, {Name: "host"}, {Name: "service"}, {Name: "protocol"},
+	{Name: "container", Required: true}, {Name: "host"}, {Name: "service"}, {Name: "protocol"}, {Name: "bind"},
 }}
 
 var healthSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "timeout"}}}

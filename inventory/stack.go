@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"net"
 	"os"
 	"sort"
 	"strings"
@@ -167,6 +168,9 @@ func (l *loader) port(b *hcl.Block, s *Stack) {
 	}
 	a.str("service", &p.Service)
 	a.oneOf("protocol", &p.Protocol, "tcp", "udp")
+	if a.str("bind", &p.Bind) && p.Bind != BindAddress && net.ParseIP(p.Bind) == nil {
+		a.fail("bind", "Invalid bind address", "bind is an IP address of the hosts, or %q for each host's own address; %s is neither.", BindAddress, quoteSafe(p.Bind))
+	}
 	s.Ports = append(s.Ports, p)
 }
 

@@ -3,6 +3,7 @@ package inventory
 import (
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
 )
@@ -17,6 +18,8 @@ func (l *loader) finishStack(sd *stackDecl) {
 	for i := range s.Ports {
 		l.portService(s, &s.Ports[i])
 	}
+	l.composePorts(sd)
+	l.checkNetworkMode(s)
 	if s.Resources == (Resources{}) {
 		s.Resources = composeResources(s.Project)
 	}
@@ -26,6 +29,11 @@ func (l *loader) finishStack(sd *stackDecl) {
 // service that publishes or exposes the container port, else the only service.
 func (l *loader) portService(s *Stack, p *Port) {
 	if p.Service != "" {
+		if off, ok := s.Project.DisabledServices[p.Service]; ok {
+			l.diags = append(l.diags, errorf(p.DeclRange, "Service in an inactive profile",
+				"Port %q of stack %q names service %q, which is only in profile %s, and the stack activates %s. Add the profile to the stack's profiles, or name another service.", p.Name, s.Name, p.Service, quoteList(off.Profiles), activeProfiles(s)))
+			return
+		}
 		if _, ok := s.Project.Services[p.Service]; !ok {
 			l.diags = append(l.diags, errorf(p.DeclRange, "Unknown compose service",
 				"Port %q of stack %q names service %q, which its compose project does not have.%s", p.Name, s.Name, p.Service, suggest(p.Service, serviceNames(s))))
@@ -46,7 +54,7 @@ func (l *loader) portService(s *Stack, p *Port) {
 		p.Service = cands[0]
 	case 0:
 		l.diags = append(l.diags, errorf(p.DeclRange, "No service for port",
-			"No service of stack %q publishes or exposes container port %d; add it to a service's ports or expose, or set service.", s.Name, p.Container))
+			"No service of stack %q publishes or exposes container port %d; add it to a service's ports or expose, or set service.%s", s.Name, p.Container, inactiveServing(s, p.Container)))
 	default:
 		l.diags = append(l.diags, errorf(p.DeclRange, "Ambiguous port",
 			"Services %q of stack %q all use container port %d; set service to say which one port %q is.", cands, s.Name, p.Container, p.Name))
@@ -86,14 +94,14 @@ func composeResources(p *types.Project) Resources {
 	return r
 }
 
-// crossChecks are the checks that span blocks: fixed host ports against port ranges and
-// against each other on hosts two stacks may share.
+// crossChecks are the checks that span blocks: fixed host ports against port ranges, and
+// stacks asking for the same fixed host port on fewer hosts than they have replicas.
 func (l *loader) crossChecks() {
 	type claim struct {
 		stack *Stack
 		port  Port
 	}
-	claims := map[string]claim{} // "host/proto/port"
+	claims := map[string][]claim{} // "proto/port"
 	for _, s := range l.inv.Stacks {
 		for _, p := range s.Ports {
 			if p.Host == 0 {
@@ -106,13 +114,28 @@ func (l *loader) crossChecks() {
 						"Port %q of stack %q is fixed to host port %d, inside the automatic port range %s of host %q; the scheduler could hand it out twice. Pick a port outside the range or narrow port_range.", p.Name, s.Name, p.Host, h.PortRange, hn))
 					break
 				}
-				key := hn + "/" + p.Protocol + "/" + strconv.Itoa(p.Host)
-				if prev, ok := claims[key]; ok {
-					l.diags = append(l.diags, errorf(p.DeclRange, "Overlapping host ports",
-						"Host port %d/%s may be needed on host %q by port %q of stack %q and by port %q of stack %q (at %s).", p.Host, p.Protocol, hn, p.Name, s.Name, prev.port.Name, prev.stack.Name, prev.port.DeclRange.String()))
-					break
+			}
+			key := p.Protocol + "/" + strconv.Itoa(p.Host)
+			claims[key] = append(claims[key], claim{s, p})
+		}
+	}
+	for _, key := range sortedKeys(claims) {
+		cs := claims[key]
+		for i := range cs {
+			for j := i + 1; j < len(cs); j++ {
+				a, b := cs[i], cs[j]
+				if a.stack == b.stack {
+					continue
 				}
-				claims[key] = claim{s, p}
+				hosts := map[string]bool{}
+				for _, h := range append(append([]string{}, a.stack.Place.Hosts...), b.stack.Place.Hosts...) {
+					hosts[h] = true
+				}
+				if need := a.stack.Replicas + b.stack.Replicas; len(hosts) < need {
+					l.diags = append(l.diags, errorf(b.port.DeclRange, "Overlapping host ports",
+						"Host port %d/%s is published by port %q of stack %q and by port %q of stack %q (at %s): their %d replicas need %d distinct hosts, and they may run on %d (%s).",
+						b.port.Host, b.port.Protocol, b.port.Name, b.stack.Name, a.port.Name, a.stack.Name, a.port.DeclRange.String(), need, need, len(hosts), strings.Join(sortedKeys(hosts), ", ")))
+				}
 			}
 		}
 	}

@@ -60,3 +60,12 @@ const (
 	PhaseBalance  = 1
 	PhaseTeardown = 2
 )
+
+// Checker is a resource whose observation can show that its desired state cannot be carried
+// out on the host at all (the host's compose refuses a stack's compose file, say). That is an
+// error of the host's plan, not a change: the engine fails the host with it, before any
+// change is applied anywhere.
+type Checker interface {
+	// Check receives the same results as Diff; nil when the desired state can be carried out.
+	Check(observed []ProbeResult) error
+}

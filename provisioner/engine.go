@@ -275,7 +275,26 @@ func Observe(ctx context.Context, h modules.Host, rs []modules.Resource) ([]Step
 	if len(results) != len(probes) {
 		return nil, fmt.Errorf("observe: %d results for %d probes", len(results), len(probes))
 	}
+	if err := check(rs, counts, results); err != nil {
+		return nil, err
+	}
 	return Diff(h.Name(), rs, counts, results), nil
+}
+
+// check runs the modules.Checker of every resource on its own results and joins what they
+// refuse: a host that cannot carry out its desired state has no plan.
+func check(rs []modules.Resource, counts []int, results []modules.ProbeResult) error {
+	var errs []error
+	off := 0
+	for i, r := range rs {
+		if c, ok := r.(modules.Checker); ok {
+			if err := c.Check(results[off : off+counts[i]]); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		off += counts[i]
+	}
+	return errors.Join(errs...)
 }
 
 // Diff turns observations into steps without I/O (see Observe). A Dependent whose

@@ -4,23 +4,33 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/berth-dev/berth/inventory"
 	"github.com/berth-dev/berth/modules/stack"
 )
 
-// LocalImages inspects, in the Docker daemon of the machine running berth, the images of every
-// stack with images = "ship": the plan compares their IDs with the hosts' to ship only what a
-// host lacks. An image missing locally is left out; the plan then says to build or pull it.
+// LocalImages builds, in the Docker daemon of the machine running berth, the images of the
+// stacks' build: sections that it does not have yet (they are tagged by content: an image
+// present under its tag is up to date), then inspects the images of every stack with
+// images = "ship" and every built one: the plan compares their IDs with the hosts' to ship
+// only what a host lacks. A failed build is an error: no host is contacted. An image missing
+// locally is left out; the plan then says to build or pull it.
 func LocalImages(ctx context.Context, inv *inventory.Inventory) (map[string]stack.LocalImage, error) {
+	if err := BuildImages(ctx, inv); err != nil {
+		return nil, err
+	}
 	out := map[string]stack.LocalImage{}
 	for _, s := range inv.Stacks {
-		if s.Images != stack.ImagesShip {
-			continue
+		refs := builtRefs(s)
+		if s.Images == stack.ImagesShip {
+			refs = stack.Images(s.Project)
 		}
-		for _, ref := range stack.Images(s.Project) {
+		for _, ref := range refs {
 			if _, done := out[ref]; done {
 				continue
 			}
@@ -69,4 +79,46 @@ func (s *savedImage) Close() error {
 		return fmt.Errorf("docker save: %w: %s", err, strings.TrimSpace(s.stderr.String()))
 	}
 	return nil
+}
+
+// BuildImages runs docker build for every build: of the stacks whose tag the local daemon
+// lacks, one at a time (the machine's cores are better spent on one build).
+func BuildImages(ctx context.Context, inv *inventory.Inventory) error {
+	for _, s := range inv.Stacks {
+		for _, b := range s.Builds {
+			if exec.CommandContext(ctx, "docker", "image", "inspect", "--format", "{{.Id}}", "--", b.Tag).Run() == nil {
+				continue
+			}
+			if err := buildImage(ctx, s, b); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func buildImage(ctx context.Context, s *inventory.Stack, b inventory.Build) error {
+	dir := filepath.Join(s.ComposeDir, filepath.FromSlash(b.Context))
+	argv := []string{"build", "--tag", b.Tag, "--file", filepath.Join(dir, filepath.FromSlash(b.Dockerfile))}
+	if b.Target != "" {
+		argv = append(argv, "--target", b.Target)
+	}
+	for _, k := range slices.Sorted(maps.Keys(b.Args)) {
+		argv = append(argv, "--build-arg", k+"="+b.Args[k])
+	}
+	argv = append(argv, dir)
+	cmd := exec.CommandContext(ctx, "docker", argv...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("build image %s of stack %s, service %s (context %s): %w\n%s", b.Tag, s.Name, b.Service, b.Context, err, lastLines(string(out), 15))
+	}
+	return nil
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return "  " + strings.Join(lines, "\n  ")
 }

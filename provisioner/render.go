@@ -3,14 +3,40 @@ package provisioner
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
+
+	"golang.org/x/term"
 
 	"github.com/berth-dev/berth/provisioner/schedule"
 )
 
 // Render writes the plan in its stable text form: per host, one line per change with its
-// action symbol, address and reason, then before/after when they say something.
+// action symbol, address and reason, then before/after when they say something. Lines wrap
+// at the terminal's width when w is one, else at DefaultWidth, so that a plan saved to a file
+// is the same on every machine; nothing is ever cut.
 func Render(w io.Writer, p *Plan) {
+	RenderWidth(w, p, writerWidth(w))
+}
+
+// DefaultWidth is the width a plan is wrapped at when it is not written to a terminal.
+const DefaultWidth = 100
+
+// maxAddressPad bounds the column addresses are padded to: a longer address (an image
+// reference) puts its reason on the next line instead of pushing every line to the right.
+const maxAddressPad = 40
+
+func writerWidth(w io.Writer) int {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols >= 40 {
+			return cols
+		}
+	}
+	return DefaultWidth
+}
+
+// RenderWidth is Render at a given width.
+func RenderWidth(w io.Writer, p *Plan, width int) {
 	if p.Placement != nil && len(p.Placement.Stacks) > 0 {
 		fmt.Fprintln(w, "Placement:")
 		fmt.Fprintln(w, schedule.Table(*p.Placement))
@@ -38,20 +64,27 @@ func Render(w io.Writer, p *Plan) {
 		if h.Busy != "" {
 			fmt.Fprintf(w, "  (busy: %s)\n", h.Busy)
 		}
-		width := 0
+		pad := 0
 		for _, c := range h.Changes {
-			width = max(width, len(c.Address))
+			if len(c.Address) <= maxAddressPad {
+				pad = max(pad, len(c.Address))
+			}
 		}
 		for _, c := range h.Changes {
-			fmt.Fprintf(w, "  %s %-*s  %s\n", c.Action, width, c.Address, c.Reason)
+			head := fmt.Sprintf("  %s %-*s  ", c.Action, pad, c.Address)
+			if len(c.Address) > pad {
+				fmt.Fprintf(w, "  %s %s\n", c.Action, c.Address)
+				head = strings.Repeat(" ", 6+pad)
+			}
+			writeWrapped(w, head, strings.Repeat(" ", 6), oneLine(c.Reason), width)
 			if c.Sensitive && c.Before == "" && c.After == "" {
 				continue
 			}
 			if c.Before != "" {
-				fmt.Fprintf(w, "      before: %s\n", oneLine(c.Before))
+				writeWrapped(w, "      before: ", strings.Repeat(" ", 14), oneLine(c.Before), width)
 			}
 			if c.After != "" && c.Op != "restart" && !strings.Contains(c.Reason, c.After) {
-				fmt.Fprintf(w, "      after:  %s\n", oneLine(c.After))
+				writeWrapped(w, "      after:  ", strings.Repeat(" ", 14), oneLine(c.After), width)
 			}
 		}
 	}
@@ -59,11 +92,26 @@ func Render(w io.Writer, p *Plan) {
 }
 
 func oneLine(s string) string {
-	s = strings.ReplaceAll(s, "\n", `\n`)
-	if len(s) > 160 {
-		s = s[:157] + "..."
+	return strings.ReplaceAll(s, "\n", `\n`)
+}
+
+// writeWrapped writes first+text, wrapped at width between words, continuation lines starting
+// with indent. A word longer than the line is written whole: nothing is cut.
+func writeWrapped(w io.Writer, first, indent, text string, width int) {
+	line := first
+	fresh := true
+	for _, word := range strings.Fields(text) {
+		if !fresh && len(line)+1+len(word) > width {
+			fmt.Fprintln(w, strings.TrimRight(line, " "))
+			line, fresh = indent, true
+		}
+		if !fresh {
+			line += " "
+		}
+		line += word
+		fresh = false
 	}
-	return s
+	fmt.Fprintln(w, strings.TrimRight(line, " "))
 }
 
 // summaryLine counts the changes and the hosts. A host that could not be planned has no known

@@ -77,23 +77,29 @@ func StackReplicas(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, 
 // stackSpec is the desired state of replica r of stack s on host h.
 func stackSpec(inv *inventory.Inventory, s *inventory.Stack, h *inventory.Host, f *facts.Facts, r schedule.Replica, o BuildOptions) stack.Spec {
 	return stack.Spec{
-		Name:          s.Name,
-		Dir:           s.Dir(),
-		ComposeFile:   s.ComposeFile,
-		ConfigFiles:   s.ConfigFiles,
-		Env:           s.Env,
-		Project:       s.Project,
-		Ports:         publishedPorts(s, r),
-		Images:        s.Images,
-		ForceRecreate: s.ForceRecreate || o.ForceRecreate,
-		PruneImages:   s.PruneImages,
-		HealthTimeout: s.Health.Timeout,
-		Compose:       composeFor(h, f),
-		Replica:       r.Index,
-		LocalImages:   o.LocalImages,
-		Save:          o.Save,
-		Operator:      o.Operator,
-		Keep:          s.Update.Keep,
+		Name:           s.Name,
+		Dir:            s.Dir(),
+		ComposeFile:    s.ComposeFile,
+		ComposeVersion: s.ComposeVersion,
+		Source:         s.SourceFile,
+		SourceText:     s.SourceText,
+		Profiles:       s.Profiles,
+		Built:          builtRefs(s),
+		CheckCompose:   f.Compose.Variant != "",
+		ConfigFiles:    s.ConfigFiles,
+		Env:            s.Env,
+		Project:        s.Project,
+		Ports:          publishedPorts(s, h, r),
+		Images:         s.Images,
+		ForceRecreate:  s.ForceRecreate || o.ForceRecreate,
+		PruneImages:    s.PruneImages,
+		HealthTimeout:  s.Health.Timeout,
+		Compose:        composeFor(h, f),
+		Replica:        r.Index,
+		LocalImages:    o.LocalImages,
+		Save:           o.Save,
+		Operator:       o.Operator,
+		Keep:           s.Update.Keep,
 	}
 }
 
@@ -163,12 +169,24 @@ func StackRemovals(inv *inventory.Inventory, host string, a schedule.Assignment)
 	return rs
 }
 
-func publishedPorts(s *inventory.Stack, r schedule.Replica) map[string]stack.PublishedPort {
+func publishedPorts(s *inventory.Stack, h *inventory.Host, r schedule.Replica) map[string]stack.PublishedPort {
 	out := map[string]stack.PublishedPort{}
 	for _, p := range s.Ports {
-		out[p.Name] = stack.PublishedPort{Name: p.Name, Service: p.Service, Container: p.Container, Host: r.Ports[p.Name], Protocol: p.Protocol}
+		bind := p.Bind
+		if bind == inventory.BindAddress {
+			bind = h.Address
+		}
+		out[p.Name] = stack.PublishedPort{Name: p.Name, Service: p.Service, Container: p.Container, Host: r.Ports[p.Name], Protocol: p.Protocol, Bind: bind}
 	}
 	return out
+}
+
+func builtRefs(s *inventory.Stack) []string {
+	var refs []string
+	for _, b := range s.Builds {
+		refs = append(refs, b.Tag)
+	}
+	return refs
 }
 
 // composeFor picks how a host runs compose. Facts decide when compose is installed; before

@@ -113,9 +113,8 @@ func checkOldRel(rel string) bool {
 // pullAndUp pulls (unless images are shipped), removes the containers an interrupted
 // recreate left (they would make up fail on their names), and recreates every container.
 func (r *Resource) pullAndUp(ctx context.Context, h modules.Host, leftovers []container) error {
-	cp := r.spec.Compose
-	if r.spec.Images == ImagesPull {
-		if _, err := run(ctx, h, "pull images of stack "+r.spec.Name, cp.pullArgv(r.spec.Name, r.spec.Dir)...); err != nil {
+	if argv := r.pullArgv(); r.spec.Images == ImagesPull && argv != nil {
+		if _, err := run(ctx, h, "pull images of stack "+r.spec.Name, argv...); err != nil {
 			return err
 		}
 	}
@@ -128,7 +127,7 @@ func (r *Resource) pullAndUp(ctx context.Context, h modules.Host, leftovers []co
 			return err
 		}
 	}
-	_, err := run(ctx, h, "start stack "+r.spec.Name, cp.upArgv(r.spec.Name, r.spec.Dir)...)
+	_, err := run(ctx, h, "start stack "+r.spec.Name, r.upArgv()...)
 	return err
 }
 

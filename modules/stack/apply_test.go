@@ -161,7 +161,7 @@ func TestShip(t *testing.T) {
 	}
 	want := "~ stack.shop.image.registry.test:5000/web:1 ship: host lacks image registry.test:5000/web:1 [(absent) -> sha256:dddddddddddd, 4.2 MB to transfer]\n" +
 		"~ stack.shop.image.registry.test:5000/worker:1 ship: host lacks image registry.test:5000/worker:1 [(absent) -> sha256:eeeeeeeeeeee, 1.0 kB to transfer]\n" +
-		"+ stack.shop deploy: not deployed on this host [ -> ship in /srv/berth/shop: .env (sensitive), berth.override.yml, conf/app.ini, docker-compose.yml; images registry.test:5000/web:1, registry.test:5000/worker:1; ports http 20001->web:8080]"
+		"+ stack.shop deploy: not deployed on this host [ -> ship in /srv/berth/shop: 4 files, 446 B shipped (.env (sensitive), berth.override.yml, conf/app.ini, docker-compose.yml); images registry.test:5000/web:1, registry.test:5000/worker:1; ports http 20001->web:8080]"
 	if got := strings.Join(lines, "\n"); got != want {
 		t.Fatalf("plan:\n%s\nwant:\n%s", got, want)
 	}

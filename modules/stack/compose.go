@@ -53,22 +53,48 @@ func (c Compose) ContainerName(project, svc string, n int) string {
 func (c Compose) PullsLocalImages() bool { return c.Generation != V1 }
 
 // project returns the argv prefix for one compose project: pinned name, explicit project
-// directory (so .env is read from it on both generations) and both files.
-func (c Compose) project(name, dir string) []string {
-	return append(c.command(),
+// directory (so .env is read from it on both generations), both files and the active
+// profiles (--profile: docker-compose 1.28 and later, and v2).
+func (c Compose) project(name, dir string, profiles []string) []string {
+	argv := append(c.command(),
 		"-p", name,
 		"--project-directory", dir,
 		"-f", dir+"/"+ComposeFileName,
 		"-f", dir+"/"+OverrideFileName,
 	)
+	for _, p := range profiles {
+		argv = append(argv, "--profile", p)
+	}
+	return argv
 }
 
-// pullArgv pulls the stack's images.
-func (c Compose) pullArgv(name, dir string) []string {
-	return append(c.project(name, dir), "pull")
+// pullArgv pulls the stack's images from their registries: every service's, or only those
+// named (the others run images berth built and shipped, which no registry has). nil when
+// there is nothing to pull.
+func (r *Resource) pullArgv() []string {
+	argv := append(r.spec.Compose.project(r.spec.Name, r.spec.Dir, r.spec.Profiles), "pull")
+	if len(r.spec.Built) == 0 {
+		return argv
+	}
+	names, _ := r.services()
+	n := len(argv)
+	for _, svc := range names {
+		if !r.built(r.spec.Project.Services[svc].Image) {
+			argv = append(argv, svc)
+		}
+	}
+	if len(argv) == n {
+		return nil
+	}
+	return argv
 }
 
 // upArgv recreates every container of the stack; orphans of removed services go too.
-func (c Compose) upArgv(name, dir string) []string {
-	return append(c.project(name, dir), "up", "-d", "--force-recreate", "--remove-orphans")
+func (r *Resource) upArgv() []string {
+	return append(r.spec.Compose.project(r.spec.Name, r.spec.Dir, r.spec.Profiles), "up", "-d", "--force-recreate", "--remove-orphans")
+}
+
+// configArgv asks the host's compose whether it can read the project in dir (see compat.go).
+func (r *Resource) configArgv(dir string) []string {
+	return append(r.spec.Compose.project(r.spec.Name, dir, r.spec.Profiles), "config", "-q")
 }

@@ -123,7 +123,7 @@ func (r *Resource) imageReasons(o observation) []string {
 	for _, ref := range r.images() {
 		host, deployed := o.hostImages[ref], o.manifest.Images[ref]
 		switch {
-		case r.spec.Images == ImagesShip:
+		case r.shipped(ref):
 			if local := r.spec.LocalImages[ref].ID; local != "" && local != deployed {
 				rs = append(rs, fmt.Sprintf("image %s: new image %s to ship (deployed %s)", ref, short(local), short(deployed)))
 			}
@@ -180,18 +180,30 @@ func containerDrift(c container, want ServiceState) []string {
 	return rs
 }
 
-// summary describes the desired stack for a plan; no value of the env appears.
+// summary describes the desired stack for a plan; no value of the env appears: what is
+// shipped (count and size, the files by name), the images (those built here marked), the ports.
 func (r *Resource) summary() string {
 	names := make([]string, 0, len(r.files))
+	var size int64
 	for _, f := range r.files {
 		n := f.rel
 		if f.secret {
 			n += " (sensitive)"
 		}
 		names = append(names, n)
+		size += int64(len(f.data))
 	}
-	s := fmt.Sprintf("%s in %s: %s", r.spec.Images, r.spec.Dir, strings.Join(names, ", "))
+	const listed = 8
+	if len(names) > listed {
+		names = append(names[:listed], fmt.Sprintf("and %d more", len(names)-listed))
+	}
+	s := fmt.Sprintf("%s in %s: %d files, %s shipped (%s)", r.spec.Images, r.spec.Dir, len(r.files), humanSize(size), strings.Join(names, ", "))
 	if imgs := r.images(); len(imgs) > 0 {
+		for i, ref := range imgs {
+			if r.built(ref) {
+				imgs[i] = ref + " (built here, shipped)"
+			}
+		}
 		s += "; images " + strings.Join(imgs, ", ")
 	}
 	if ps := portSummary(r.spec.Ports); ps != "" {
@@ -204,7 +216,15 @@ func portSummary(ports map[string]PublishedPort) string {
 	var ps []string
 	for _, n := range sortedKeys(ports) {
 		p := ports[n]
-		ps = append(ps, fmt.Sprintf("%s %d->%s:%d", n, p.Host, p.Service, p.Container))
+		host := fmt.Sprint(p.Host)
+		if p.Bind != "" {
+			host = bindHost(p.Bind) + ":" + host
+		}
+		proto := ""
+		if p.Protocol == "udp" {
+			proto = "/udp"
+		}
+		ps = append(ps, fmt.Sprintf("%s %s->%s:%d%s", n, host, p.Service, p.Container, proto))
 	}
 	return strings.Join(ps, ", ")
 }

@@ -104,7 +104,7 @@ func TestDiffFirstDeploy(t *testing.T) {
 	if len(got) != 1 || got[0].Action != modules.Create || got[0].Reason != "not deployed on this host" || got[0].Op != OpDeploy {
 		t.Fatalf("got %+v", got)
 	}
-	want := "pull in /srv/berth/shop: .env (sensitive), berth.override.yml, conf/app.ini, docker-compose.yml; images registry.test:5000/web:1, registry.test:5000/worker:1; ports http 20001->web:8080"
+	want := "pull in /srv/berth/shop: 4 files, 446 B shipped (.env (sensitive), berth.override.yml, conf/app.ini, docker-compose.yml); images registry.test:5000/web:1, registry.test:5000/worker:1; ports http 20001->web:8080"
 	if got[0].After != want {
 		t.Fatalf("After:\n got %s\nwant %s", got[0].After, want)
 	}

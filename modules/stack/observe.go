@@ -28,10 +28,11 @@ func (r *Resource) Probes() []modules.Probe {
 	for _, ref := range r.images() {
 		ps = append(ps, imageProbe(ref))
 	}
-	if r.spec.Images == ImagesPull {
-		for _, ref := range r.images() {
-			ps = append(ps, modules.CmdProbe("timeout", registryTimeout, "docker", "manifest", "inspect", "-v", ref))
-		}
+	for _, ref := range r.pulled() {
+		ps = append(ps, modules.CmdProbe("timeout", registryTimeout, "docker", "manifest", "inspect", "-v", ref))
+	}
+	if p, ok := r.configProbe(); ok {
+		ps = append(ps, p)
 	}
 	return ps
 }
@@ -168,13 +169,11 @@ func (r *Resource) observe(results []modules.ProbeResult) observation {
 		}
 		i++
 	}
-	if r.spec.Images == ImagesPull {
-		for _, ref := range refs {
-			if ds, ok := registryDigests(results[i]); ok {
-				o.registry[ref] = ds
-			}
-			i++
+	for _, ref := range r.pulled() {
+		if ds, ok := registryDigests(results[i]); ok {
+			o.registry[ref] = ds
 		}
+		i++
 	}
 	return o
 }

@@ -132,7 +132,7 @@ func (r *Resource) startVersion(ctx context.Context, h modules.Host, old *Manife
 			}
 		}
 	}
-	if _, err := run(ctx, h, "start previous version of stack "+r.spec.Name, r.spec.Compose.upArgv(r.spec.Name, r.spec.Dir)...); err != nil {
+	if _, err := run(ctx, h, "start previous version of stack "+r.spec.Name, r.upArgv()...); err != nil {
 		return err
 	}
 	return r.waitHealthy(ctx, h)

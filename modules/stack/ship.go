@@ -11,11 +11,11 @@ import (
 // shipChanges returns one change per image the host lacks, by image ID, when the stack's
 // images are shipped. The plan shows the transfer and its size.
 func (r *Resource) shipChanges(o observation) []modules.Change {
-	if r.spec.Images != ImagesShip {
-		return nil
-	}
 	var cs []modules.Change
 	for _, ref := range r.images() {
+		if !r.shipped(ref) {
+			continue
+		}
 		local, host := r.spec.LocalImages[ref], o.hostImages[ref]
 		if local.ID != "" && local.ID == host {
 			continue
@@ -24,6 +24,9 @@ func (r *Resource) shipChanges(o observation) []modules.Change {
 			Address: r.Address() + ".image." + ref, Action: modules.Update, Op: OpShip, Observed: shipment(ref),
 			Reason: "host lacks image " + ref, Before: short(host),
 			After: fmt.Sprintf("%s, %s to transfer", short(local.ID), humanSize(local.Size)),
+		}
+		if r.built(ref) {
+			c.Reason += " (built here)"
 		}
 		if local.ID == "" {
 			c.After = "(not in the local daemon: build or pull it where berth runs)"

@@ -37,6 +37,8 @@ type PublishedPort struct {
 	Container int    `json:"container"`
 	Host      int    `json:"host"`
 	Protocol  string `json:"protocol,omitempty"` // "tcp" when empty
+	// Bind is the address the host port listens on; "" for every interface.
+	Bind string `json:"bind,omitempty"`
 }
 
 // LocalImage is an image in the daemon of the machine running berth (images = "ship").
@@ -53,8 +55,21 @@ type Spec struct {
 	Name string
 	// Dir is the stack's directory on the host (absolute; the inventory fills its default).
 	Dir string
-	// ComposeFile is the compose file as the user wrote it.
+	// ComposeFile is the compose file to ship (the inventory's, see inventory.Stack).
 	ComposeFile []byte
+	// ComposeVersion is the top-level version the override must repeat for compose v1.
+	ComposeVersion string
+	// Source names the user's compose file (relative to the inventory) and holds its
+	// content, for messages that point at a line of it.
+	Source     string
+	SourceText []byte
+	// Profiles are the compose profiles the stack activates.
+	Profiles []string
+	// Built are the image references berth built where it runs: always shipped, never pulled.
+	Built []string
+	// CheckCompose asks the host's compose, in the plan's observation, whether it can read
+	// the project (set when facts found compose on the host).
+	CheckCompose bool
 	// ConfigFiles are the stack's other files, by path relative to Dir.
 	ConfigFiles map[string][]byte
 	// Env is shipped as Dir/.env, mode 0600. Never printed.
@@ -124,6 +139,33 @@ func (r *Resource) previousDir() string  { return path.Join(r.stateDir(), "previ
 // images returns the stack's image references, sorted and unique.
 func (r *Resource) images() []string {
 	return projectImages(r.spec.Project)
+}
+
+// built reports whether berth built ref where it runs.
+func (r *Resource) built(ref string) bool {
+	for _, b := range r.spec.Built {
+		if b == ref {
+			return true
+		}
+	}
+	return false
+}
+
+// shipped reports whether ref travels from the machine running berth (ship) rather than
+// from a registry (pull).
+func (r *Resource) shipped(ref string) bool {
+	return r.spec.Images == ImagesShip || r.built(ref)
+}
+
+// pulled are the references the hosts pull from a registry.
+func (r *Resource) pulled() []string {
+	var out []string
+	for _, ref := range r.images() {
+		if !r.shipped(ref) {
+			out = append(out, ref)
+		}
+	}
+	return out
 }
 
 func projectImages(p *types.Project) []string {

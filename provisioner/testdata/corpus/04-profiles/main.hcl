@@ -1,0 +1,4 @@
+stack "app" {
+  compose = "stack"
+  profiles = ["workers"]
+}

@@ -1,0 +1,3 @@
+stack "app" {
+  compose = "stack"
+}

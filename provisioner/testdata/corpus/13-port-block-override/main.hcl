@@ -1,0 +1,7 @@
+stack "app" {
+  compose = "stack"
+  port "public" {
+    container = 80
+    host      = 8093
+  }
+}

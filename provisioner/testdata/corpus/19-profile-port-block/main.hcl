@@ -1,0 +1,7 @@
+stack "app" {
+  compose = "stack"
+  port "admin" {
+    container = 9000
+    service   = "admin"
+  }
+}

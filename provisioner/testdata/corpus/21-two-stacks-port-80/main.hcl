@@ -1,0 +1,7 @@
+stack "app" {
+  compose = "stack"
+}
+
+stack "other" {
+  compose = "stack"
+}
