@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/berth-dev/berth/inventory"
 	"github.com/berth-dev/berth/modules/stack"
+	"github.com/berth-dev/berth/secret"
 )
 
 // LocalImages builds, in the Docker daemon of the machine running berth, the images of the
@@ -89,7 +91,7 @@ func BuildImages(ctx context.Context, inv *inventory.Inventory) error {
 			if exec.CommandContext(ctx, "docker", "image", "inspect", "--format", "{{.Id}}", "--", b.Tag).Run() == nil {
 				continue
 			}
-			if err := buildImage(ctx, s, b); err != nil {
+			if err := buildImage(ctx, s, b, inv.Masker()); err != nil {
 				return err
 			}
 		}
@@ -97,20 +99,27 @@ func BuildImages(ctx context.Context, inv *inventory.Inventory) error {
 	return nil
 }
 
-func buildImage(ctx context.Context, s *inventory.Stack, b inventory.Build) error {
+// buildImage runs one docker build. Build args go by name on the command line and by value
+// in docker's environment (`--build-arg NAME` reads NAME from it): a value may come from the
+// env file, and no secret goes on a command line, here either. The build's output, quoted
+// when it fails, is masked.
+func buildImage(ctx context.Context, s *inventory.Stack, b inventory.Build, mask *secret.Masker) error {
 	dir := filepath.Join(s.ComposeDir, filepath.FromSlash(b.Context))
 	argv := []string{"build", "--tag", b.Tag, "--file", filepath.Join(dir, filepath.FromSlash(b.Dockerfile))}
 	if b.Target != "" {
 		argv = append(argv, "--target", b.Target)
 	}
+	env := os.Environ()
 	for _, k := range slices.Sorted(maps.Keys(b.Args)) {
-		argv = append(argv, "--build-arg", k+"="+b.Args[k])
+		argv = append(argv, "--build-arg", k)
+		env = append(env, k+"="+b.Args[k])
 	}
 	argv = append(argv, dir)
 	cmd := exec.CommandContext(ctx, "docker", argv...)
+	cmd.Env = env
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("build image %s of stack %s, service %s (context %s): %w\n%s", b.Tag, s.Name, b.Service, b.Context, err, lastLines(string(out), 15))
+		return fmt.Errorf("build image %s of stack %s, service %s (context %s): %w\n%s", b.Tag, s.Name, b.Service, b.Context, err, mask.Text(lastLines(string(out), 15)))
 	}
 	return nil
 }
