@@ -188,7 +188,10 @@ func TestRenderRejectsInjection(t *testing.T) {
 		{"certificate path option", func(c *Config) { c.Frontends[1].Certificate = "/x.pem verify none" }, `certificate path "/x.pem verify none" must be absolute`},
 		{"relative certificate", func(c *Config) { c.Frontends[1].Certificate = "certs/x.pem" }, `certificate path "certs/x.pem" must be absolute`},
 		{"redirect without certificate", func(c *Config) { c.Frontends[1].RedirectHTTP = ":80" }, `frontend "https": redirect from ":80" to HTTPS needs a certificate`},
-		{"redirect bind option", func(c *Config) { c.Frontends[1].Certificate = CertPath("https"); c.Frontends[1].RedirectHTTP = ":80 ssl" }, `redirect: bind ":80 ssl"`},
+		{"redirect bind option", func(c *Config) {
+			c.Frontends[1].Certificate = CertPath("https")
+			c.Frontends[1].RedirectHTTP = ":80 ssl"
+		}, `redirect: bind ":80 ssl"`},
 		{"redirect on a frontend's bind", func(c *Config) {
 			c.Frontends[1].Certificate, c.Frontends[1].RedirectHTTP = CertPath("https"), "*:8080"
 		}, `frontends "api" and "https-redirect" both bind "*:8080"`},
