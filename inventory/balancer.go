@@ -27,6 +27,8 @@ func (l *loader) balancers() {
 			// believe they pinned a HAProxy version.
 			a.fail("image", "Unsupported balancer image", "berth runs HAProxy from the hosts' haproxy package (its version is the distribution's), not from a container image; remove image, or pin the package with a package block.")
 		}
+		bl.ExpiryWarning = l.inv.Defaults.ExpiryWarning
+		expiryWarning(a, &bl.ExpiryWarning)
 		for _, fb := range c.Blocks {
 			l.frontend(fb, bl)
 		}
@@ -51,6 +53,7 @@ func (l *loader) frontend(b *hcl.Block, bl *Balancer) {
 	}
 	a.str("stack", &f.Stack)
 	a.str("port", &f.Port)
+	l.frontendTLS(a, b, &f)
 	bl.Frontends = append(bl.Frontends, f)
 }
 
@@ -69,6 +72,13 @@ func (l *loader) frontends() {
 					"Frontends %q and %q of balancer %q both bind %q (the first at %s).", prev.Name, f.Name, bl.Name, f.Bind, prev.DeclRange.String()))
 			}
 			binds[f.Bind] = f
+			if prev, ok := binds[f.RedirectHTTP]; ok && f.RedirectHTTP != "" {
+				l.diags = append(l.diags, errorf(f.DeclRange, "Duplicate bind address",
+					"The HTTP redirect of frontend %q of balancer %q binds %q, which frontend %q binds too (at %s).", f.Name, bl.Name, f.RedirectHTTP, prev.Name, prev.DeclRange.String()))
+			}
+			if f.RedirectHTTP != "" {
+				binds[f.RedirectHTTP] = f
+			}
 			l.frontendTarget(bl, f, stacks)
 		}
 	}

@@ -1,6 +1,8 @@
 package inventory
 
 import (
+	"github.com/berth-dev/berth/cert"
+
 	"regexp"
 	"sort"
 	"strings"
@@ -186,6 +188,7 @@ func (l *loader) defaults() {
 	d := &l.inv.Defaults
 	d.Become, d.StackRoot, d.PortRange = true, "/srv/berth", PortRange{From: 20000, To: 29999}
 	d.AptLockTimeout = 2 * time.Minute
+	d.ExpiryWarning = cert.DefaultWarning
 	d.SSH.Transport = "agent"
 	bs := l.blocks["defaults"]
 	for i, b := range bs {
@@ -198,6 +201,7 @@ func (l *loader) defaults() {
 		a.boolean("become", &d.Become)
 		l.portRange(a, &d.PortRange)
 		a.duration("apt_lock_timeout", &d.AptLockTimeout)
+		expiryWarning(a, &d.ExpiryWarning)
 		if a.str("stack_root", &d.StackRoot) && !strings.HasPrefix(d.StackRoot, "/") {
 			a.fail("stack_root", "Invalid stack root", "stack_root must be an absolute path on the hosts, not %s.", quoteSafe(d.StackRoot))
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/berth-dev/berth/cert"
 	"github.com/berth-dev/berth/secret"
 )
 
@@ -40,6 +41,9 @@ type Defaults struct {
 	Become    bool // run as root through `sudo -n`; default true
 	PortRange PortRange
 	StackRoot string // default "/srv/berth" (the one place that default is written)
+	// ExpiryWarning is the certificate expiry warning of balancers that set none; default
+	// cert.DefaultWarning (30 days), 0 warns only once expired.
+	ExpiryWarning time.Duration
 	// AptLockTimeout bounds the wait for the dpkg lock before apt gives up and names the
 	// process holding it; default 2m.
 	AptLockTimeout time.Duration
@@ -263,16 +267,28 @@ type Balancer struct {
 	Name      string
 	Hosts     []string
 	Frontends []Frontend
-	DeclRange hcl.Range
+	// ExpiryWarning is how long before a frontend certificate expires plan and drift warn:
+	// the balancer's expiry_warning, else the defaults' (30 days unless set).
+	ExpiryWarning time.Duration
+	DeclRange     hcl.Range
 }
 
 // Frontend routes a bind address to a stack's named port.
 type Frontend struct {
-	Name      string
-	Bind      string
-	Stack     string
-	Port      string
-	DeclRange hcl.Range
+	Name  string
+	Bind  string
+	Stack string
+	Port  string
+	// Certificate is the TLS bundle the frontend terminates with; nil serves plain HTTP.
+	Certificate *cert.Bundle
+	// CertificateSource says where it came from, for messages: the file as written in
+	// certificate_file, or "variable" for a certificate attribute.
+	CertificateSource string
+	// CertificateRange is the certificate attribute's value, where expiry is reported.
+	CertificateRange hcl.Range
+	// RedirectHTTP is a bind address answering plain HTTP with a redirect to this frontend.
+	RedirectHTTP string
+	DeclRange    hcl.Range
 }
 
 // Runbook is an ordered list of steps, executed by `berth runbook`.

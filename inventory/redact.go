@@ -115,5 +115,8 @@ func (inv *Inventory) Masker() *secret.Masker {
 	for _, v := range inv.SensitiveValues {
 		m.Add(string(v))
 	}
+	for _, k := range inv.certificateKeys() {
+		m.Add(string(k))
+	}
 	return m
 }

@@ -38,7 +38,7 @@ var sshSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 }}
 
 var defaultsSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "become"}, {Name: "port_range"}, {Name: "stack_root"}, {Name: "apt_lock_timeout"}},
+	Attributes: []hcl.AttributeSchema{{Name: "become"}, {Name: "port_range"}, {Name: "stack_root"}, {Name: "apt_lock_timeout"}, {Name: "expiry_warning"}},
 	Blocks:     []hcl.BlockHeaderSchema{{Type: "ssh"}},
 }
 
@@ -98,12 +98,13 @@ var healthSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "tim
 var resourcesSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "cpus"}, {Name: "memory"}}}
 
 var balancerSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "hosts", Required: true}, {Name: "image"}},
+	Attributes: []hcl.AttributeSchema{{Name: "hosts", Required: true}, {Name: "image"}, {Name: "expiry_warning"}},
 	Blocks:     []hcl.BlockHeaderSchema{{Type: "frontend", LabelNames: []string{"name"}}},
 }
 
 var frontendSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "bind", Required: true}, {Name: "stack", Required: true}, {Name: "port", Required: true},
+	{Name: "certificate"}, {Name: "certificate_file"}, {Name: "redirect_http"},
 }}
 
 var registrySchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{

@@ -24,16 +24,47 @@ func BalancerResources(inv *inventory.Inventory, h *inventory.Host, a schedule.A
 	if len(mine) == 0 {
 		return nil, nil
 	}
-	content, err := balancer.Render(BalancerConfig(inv, mine, a))
+	cfg := BalancerConfig(inv, mine, a)
+	content, err := balancer.Render(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("render the HAProxy configuration of %s: %w", balancerSources(mine), err)
 	}
 	enabled := true
-	return []modules.Resource{
-		apt.New(apt.Spec{Name: "haproxy", Names: []string{"haproxy"}}),
-		balancer.NewConfig(content),
+	rs := []modules.Resource{apt.New(apt.Spec{Name: "haproxy", Names: []string{"haproxy"}})}
+	certs := certResources(mine)
+	var addrs []string
+	for _, c := range certs {
+		rs = append(rs, c)
+		addrs = append(addrs, c.Address())
+	}
+	return append(rs,
+		balancer.NewConfig(content, addrs...),
 		service.New(service.Spec{Name: balancer.Service, Enabled: &enabled, State: "running"}),
-	}, nil
+	), nil
+}
+
+// certResources returns the certificate bundles of the TLS frontends of bs, in frontend
+// name order, before the configuration that names them.
+func certResources(bs []*inventory.Balancer) []*balancer.CertResource {
+	var out []*balancer.CertResource
+	for _, b := range bs {
+		for _, f := range b.Frontends {
+			if f.Certificate != nil {
+				out = append(out, balancer.NewCert(frontendName(b, f, len(bs)), f.Certificate))
+			}
+		}
+	}
+	slices.SortFunc(out, func(x, y *balancer.CertResource) int { return strings.Compare(x.Address(), y.Address()) })
+	return out
+}
+
+// frontendName is the HAProxy name of frontend f of balancer b on a host running n
+// balancers: the block's name, prefixed with the balancer's when several share the host.
+func frontendName(b *inventory.Balancer, f inventory.Frontend, n int) string {
+	if n > 1 {
+		return b.Name + "." + f.Name
+	}
+	return f.Name
 }
 
 // balancerOutside says why a stack's replicas must keep running where they are: a balancer
@@ -86,11 +117,12 @@ func BalancerConfig(inv *inventory.Inventory, bs []*inventory.Balancer, a schedu
 		names = append(names, b.Name)
 		for _, f := range b.Frontends {
 			be := balancer.BackendName(f.Stack, f.Port)
-			name := f.Name
-			if len(bs) > 1 {
-				name = b.Name + "." + f.Name
+			name := frontendName(b, f, len(bs))
+			fe := balancer.Frontend{Name: name, Bind: f.Bind, Backend: be, RedirectHTTP: f.RedirectHTTP}
+			if f.Certificate != nil {
+				fe.Certificate = balancer.CertPath(name)
 			}
-			cfg.Frontends = append(cfg.Frontends, balancer.Frontend{Name: name, Bind: f.Bind, Backend: be})
+			cfg.Frontends = append(cfg.Frontends, fe)
 			if !backends[be] {
 				backends[be] = true
 				cfg.Backends = append(cfg.Backends, balancer.Backend{Name: be, Servers: backendServers(inv, f, a)})

@@ -60,6 +60,8 @@ type Engine struct {
 	// change they are in and stop (a first Ctrl-C), while cancelling the context aborts
 	// commands in flight (a second one).
 	Stopping func() bool
+	// Now is the clock certificates are judged by (nil: time.Now).
+	Now func() time.Time
 }
 
 // Session holds the connections and resources behind a plan, so apply can run right after
@@ -93,6 +95,13 @@ func (s *Session) Close() {
 			h.conn.Close()
 		}
 	}
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
 }
 
 // Plan connects to the named hosts, observes them and computes their changes. Hosts that
@@ -140,7 +149,8 @@ func (e *Engine) Plan(ctx context.Context, names []string, readOnly bool) *Sessi
 		return balancerOutside(e.Inventory, stack, reached)
 	})
 	sess.Plan.Placement = &placement
-	sess.Diags = diags
+	sess.Plan.Certificates = CertificateFindings(e.Inventory, func(h string) bool { return sess.hosts[h] != nil }, e.now())
+	sess.Diags = append(diags, CertificateDiags(sess.Plan.Certificates, hcl.DiagWarning)...)
 	// Phase 2, every host that answered: build its resources, observe them, diff.
 	e.each(ctx, names, func(ctx context.Context, name string) {
 		hs := sess.hosts[name]

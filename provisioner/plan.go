@@ -28,6 +28,20 @@ type Plan struct {
 	Placement *schedule.Assignment `json:"placement,omitempty"`
 	// Rollouts say how each stack whose running replicas are recreated is updated.
 	Rollouts []schedule.Rollout `json:"rollouts,omitempty"`
+	// Certificates are the frontend certificates of the run's balancers that have expired
+	// or expire soon; an expired one is drift even when no file differs.
+	Certificates []CertificateFinding `json:"certificates,omitempty"`
+}
+
+// Expired counts the expired certificates of the plan.
+func (p *Plan) Expired() int {
+	n := 0
+	for _, f := range p.Certificates {
+		if f.Expired {
+			n++
+		}
+	}
+	return n
 }
 
 // HostPlan is one host's part of a plan.

@@ -88,6 +88,16 @@ func RenderWidth(w io.Writer, p *Plan, width int) {
 			}
 		}
 	}
+	if len(p.Certificates) > 0 {
+		fmt.Fprintln(w, "Certificates:")
+		for _, f := range p.Certificates {
+			mark := "!"
+			if f.Expired {
+				mark = "x"
+			}
+			writeWrapped(w, "  "+mark+" ", "    ", fmt.Sprintf("%s, on %s", f, strings.Join(f.Hosts, ", ")), width)
+		}
+	}
 	fmt.Fprintln(w, summaryLine(p))
 }
 
@@ -131,6 +141,9 @@ func summaryLine(p *Plan) string {
 	}
 	if c.Busy > 0 {
 		parts = append(parts, fmt.Sprintf("%d %s busy (an apply holds the lock).", c.Busy, plural(c.Busy, "host is", "hosts are")))
+	}
+	if n := p.Expired(); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s expired.", n, plural(n, "certificate", "certificates")))
 	}
 	return strings.Join(parts, " ")
 }

@@ -13,7 +13,7 @@ func init() {
 		name:    "drift",
 		summary: "report hosts that differ from the inventory, read-only",
 		args:    []param{optional("DIR")},
-		about:   "exit codes, most severe first: 1 a host could not be checked, 3 a host is busy (an apply holds its lock), 2 drift, 0 none.",
+		about:   "exit codes, most severe first: 1 a host could not be checked, 3 a host is busy (an apply holds its lock), 2 drift or an expired frontend certificate, 0 none.",
 		setup: func(fs *flag.FlagSet) action {
 			f := addEngineFlags(fs, time.Hour)
 			junit := fs.String("junit", "", "also write a JUnit XML report to `FILE` (one test case per host and resource)")
@@ -50,7 +50,7 @@ func driftExit(p *provisioner.Plan) int {
 		return exitError
 	case c.Busy > 0:
 		return exitBusy
-	case c.Total() > 0:
+	case c.Total() > 0 || p.Expired() > 0: // an expired certificate is drift from a served site
 		return exitChanges
 	}
 	return exitOK

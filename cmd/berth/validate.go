@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"time"
 
 	"github.com/berth-dev/berth/inventory"
 	"github.com/berth-dev/berth/provisioner"
@@ -33,6 +34,8 @@ func runValidate(e *env, dir string, f *inventoryFlags) int {
 	if !diags.HasErrors() {
 		diags = append(diags, validatePlacement(inv)...)
 		diags = append(diags, validateRunbooks(inv)...)
+		all := func(string) bool { return true }
+		diags = append(diags, provisioner.CertificateDiags(provisioner.CertificateFindings(inv, all, time.Now()), hcl.DiagError)...)
 	}
 	if f.diagFormat() == formatJSON {
 		writeDiags(e.stdout, inv.Files, diags, formatJSON)

@@ -8,7 +8,13 @@ const (
 	ConfigPath = "/etc/haproxy/haproxy.cfg"
 	// AdminSocket is the runtime API socket: `set server BACKEND/SERVER weight N`.
 	AdminSocket = "/run/haproxy/admin.sock"
+	// CertDir holds the frontends' certificate bundles, one file per frontend, 0600 root.
+	// HAProxy reads them as root at start and reload, before it enters its chroot.
+	CertDir = "/etc/haproxy/certs"
 )
+
+// CertPath is where the certificate bundle of a frontend goes.
+func CertPath(frontend string) string { return CertDir + "/" + frontend + ".pem" }
 
 // CheckArgv is the command that validates a configuration file before it replaces the
 // running one. No -q: HAProxy 2.6 then prints nothing at all, not even why it refused.
@@ -36,7 +42,16 @@ type Frontend struct {
 	Bind    string // "[ADDRESS]:PORT", such as ":443" or "10.0.0.1:80"
 	Mode    Mode
 	Backend string
+	// Certificate is the path of a PEM bundle on the host (CertPath): the frontend then
+	// terminates TLS on Bind ("ssl crt PATH"). "" serves plain HTTP or TCP.
+	Certificate string
+	// RedirectHTTP is a second bind address, plain HTTP, that answers every request with a
+	// permanent redirect to the same host and path over HTTPS on Bind. It needs Certificate.
+	RedirectHTTP string
 }
+
+// RedirectName is the name of the frontend that redirects HTTP for frontend f.
+func RedirectName(f string) string { return f + "-redirect" }
 
 // Backend is one stack port: its servers are the stack's replicas.
 type Backend struct {

@@ -18,4 +18,9 @@
 // untouched and the error carries HAProxy's message; a running HAProxy is reloaded, never
 // restarted (a stopped one is started). It applies in the balance phase
 // (modules.PhaseBalance): after moved replicas run healthy, before the old ones stop.
+//
+// TLS: a frontend with a Certificate binds with "ssl crt" on a bundle CertResource installs
+// (CertPath, 0600 root). CertResource observes the file by hash only and plans sensitive
+// changes that show the bundle's fingerprint and expiry, never its content; a certificate
+// that changes under an unchanged configuration makes ConfigResource check and reload.
 package balancer

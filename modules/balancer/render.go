@@ -71,13 +71,38 @@ func header(b *bytes.Buffer, name string) {
 func frontend(b *bytes.Buffer, f Frontend) {
 	bind, _ := bindAddress(f.Bind) // validated
 	mode := f.Mode.orDefault()
-	fmt.Fprintf(b, "\nfrontend %s\n    bind %s\n    mode %s\n", f.Name, bind, mode)
+	fmt.Fprintf(b, "\nfrontend %s\n    bind %s", f.Name, bind)
+	if f.Certificate != "" {
+		fmt.Fprintf(b, " ssl crt %s", f.Certificate)
+	}
+	fmt.Fprintf(b, "\n    mode %s\n", mode)
 	if mode == HTTP {
 		b.WriteString("    option httplog\n    option forwardfor\n")
+		if f.Certificate != "" {
+			b.WriteString("    http-request set-header X-Forwarded-Proto https\n")
+		}
 	} else {
 		b.WriteString("    option tcplog\n")
 	}
 	fmt.Fprintf(b, "    default_backend %s\n", f.Backend)
+	if f.RedirectHTTP != "" {
+		redirect(b, f)
+	}
+}
+
+// redirect renders the plain-HTTP frontend that sends every request to f over HTTPS: same
+// host (its port, if the client sent one, replaced by f's) and same path and query, 301.
+// It has no backend: every request is answered by the redirect.
+func redirect(b *bytes.Buffer, f Frontend) {
+	bind, _ := bindAddress(f.RedirectHTTP) // validated
+	_, port, _ := net.SplitHostPort(f.Bind)
+	if port == "443" {
+		port = ""
+	} else {
+		port = ":" + port
+	}
+	fmt.Fprintf(b, "\nfrontend %s\n    bind %s\n    mode http\n    option httplog\n", RedirectName(f.Name), bind)
+	fmt.Fprintf(b, "    http-request redirect location https://%%[hdr(host),field(1,:)]%s%%[capture.req.uri] code 301\n", port)
 }
 
 func backend(b *bytes.Buffer, be Backend) {

@@ -6,8 +6,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/berth-dev/berth/cert/certtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -40,6 +44,22 @@ func minimal() Config {
 	}
 }
 
+// tls terminates TLS on three frontends, two of which redirect plain HTTP to them.
+func tls() Config {
+	return Config{
+		Name: "edge",
+		Frontends: []Frontend{
+			{Name: "web", Bind: ":443", Backend: "web_http", Certificate: CertPath("web"), RedirectHTTP: ":80"},
+			{Name: "admin", Bind: "10.0.0.5:8443", Backend: "web_http", Certificate: CertPath("admin"), RedirectHTTP: "10.0.0.5:8080"},
+			{Name: "pg", Bind: ":5433", Mode: TCP, Backend: "db_pg", Certificate: CertPath("pg")},
+		},
+		Backends: []Backend{
+			{Name: "web_http", Servers: []Server{{Name: "web-0", Address: "10.1.0.11", Port: 20000}}},
+			{Name: "db_pg", Mode: TCP},
+		},
+	}
+}
+
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
@@ -58,7 +78,7 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 func TestRenderGolden(t *testing.T) {
-	for name, cfg := range map[string]Config{"edge.golden": edge(), "minimal.golden": minimal()} {
+	for name, cfg := range map[string]Config{"edge.golden": edge(), "minimal.golden": minimal(), "tls.golden": tls()} {
 		t.Run(name, func(t *testing.T) {
 			got, err := Render(cfg)
 			if err != nil {
@@ -88,14 +108,37 @@ func haproxyCheck(t *testing.T, cfg []byte) {
 		}
 		lines = append(lines, l)
 	}
+	text := withTestCertificates(t, strings.Join(lines, "\n"))
 	path := filepath.Join(t.TempDir(), "haproxy.cfg")
-	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out, err := exec.Command(bin, "-c", "-f", path).CombinedOutput()
 	if err != nil || strings.Contains(string(out), "WARNING") {
 		t.Errorf("haproxy -c: %v\n%s", err, out)
 	}
+}
+
+// withTestCertificates points every "ssl crt" of cfg at a fresh test bundle, since haproxy
+// -c loads the certificates.
+func withTestCertificates(t *testing.T, cfg string) string {
+	t.Helper()
+	if !strings.Contains(cfg, " ssl crt "+CertDir) {
+		return cfg
+	}
+	ca, err := certtest.NewCA("test CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := ca.Issue([]string{"localhost"}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "test.pem"), leaf.Bundle(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return regexp.MustCompile(` ssl crt `+CertDir+`/\S+`).ReplaceAllString(cfg, " ssl crt "+filepath.Join(dir, "test.pem"))
 }
 
 func TestRenderDeterministic(t *testing.T) {
@@ -142,6 +185,16 @@ func TestRenderRejectsInjection(t *testing.T) {
 		{"mode", func(c *Config) { c.Frontends[0].Mode = "udp" }, `mode "udp" is not http or tcp`},
 		{"no frontend", func(c *Config) { c.Frontends = nil }, `no frontend`},
 		{"status", func(c *Config) { c.Backends[0].Check.Status = 99 }, `status 99`},
+		{"certificate path option", func(c *Config) { c.Frontends[1].Certificate = "/x.pem verify none" }, `certificate path "/x.pem verify none" must be absolute`},
+		{"relative certificate", func(c *Config) { c.Frontends[1].Certificate = "certs/x.pem" }, `certificate path "certs/x.pem" must be absolute`},
+		{"redirect without certificate", func(c *Config) { c.Frontends[1].RedirectHTTP = ":80" }, `frontend "https": redirect from ":80" to HTTPS needs a certificate`},
+		{"redirect bind option", func(c *Config) {
+			c.Frontends[1].Certificate = CertPath("https")
+			c.Frontends[1].RedirectHTTP = ":80 ssl"
+		}, `redirect: bind ":80 ssl"`},
+		{"redirect on a frontend's bind", func(c *Config) {
+			c.Frontends[1].Certificate, c.Frontends[1].RedirectHTTP = CertPath("https"), "*:8080"
+		}, `frontends "api" and "https-redirect" both bind "*:8080"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := edge()

@@ -11,9 +11,13 @@ import (
 	"github.com/berth-dev/berth/modules"
 )
 
-// OpWrite is the configuration's one operation: validate the new file with haproxy -c,
-// replace the live one and reload.
-const OpWrite = "write"
+// The configuration's operations. OpWrite validates the new file with haproxy -c, replaces
+// the live one and reloads; OpReload checks the live file and reloads, so that HAProxy reads
+// a certificate that changed under an unchanged configuration.
+const (
+	OpWrite  = "write"
+	OpReload = "reload"
+)
 
 // ConfigAddress is the address of the configuration resource on a host.
 const ConfigAddress = "balancer.haproxy.cfg"
@@ -34,17 +38,33 @@ const (
 // (modules.PhaseBalance): after new replicas run healthy everywhere, before old ones stop.
 type ConfigResource struct {
 	content []byte
+	certs   []string // addresses of the certificates the configuration names
 }
 
 var (
-	_ modules.Resource = (*ConfigResource)(nil)
-	_ modules.Phased   = (*ConfigResource)(nil)
+	_ modules.Resource  = (*ConfigResource)(nil)
+	_ modules.Phased    = (*ConfigResource)(nil)
+	_ modules.Dependent = (*ConfigResource)(nil)
 )
 
 // NewConfig returns the resource that installs content (from Render) as the live
-// configuration.
-func NewConfig(content []byte) *ConfigResource {
-	return &ConfigResource{content: append([]byte(nil), content...)}
+// configuration; certs are the addresses of the CertResources it names, whose change
+// reloads HAProxy.
+func NewConfig(content []byte, certs ...string) *ConfigResource {
+	return &ConfigResource{content: append([]byte(nil), content...), certs: certs}
+}
+
+// DependsOn implements modules.Dependent.
+func (r *ConfigResource) DependsOn() []string { return r.certs }
+
+// Notify implements modules.Dependent: a new certificate is read at the next reload, which a
+// configuration write does anyway; an unchanged configuration gets a reload of its own.
+func (r *ConfigResource) Notify(own []modules.Change, changed []string) []modules.Change {
+	if len(own) > 0 {
+		return own
+	}
+	return []modules.Change{{Address: ConfigAddress, Action: modules.Replace, Op: OpReload,
+		Reason: "reload HAProxy: changed " + strings.Join(changed, ", ")}}
 }
 
 // Address implements modules.Resource.
@@ -133,7 +153,11 @@ func sum(b []byte) string {
 // file, and only then replace the live file (atomically) and reload HAProxy. A rejected
 // candidate leaves the live file and the running HAProxy untouched.
 func (r *ConfigResource) Apply(ctx context.Context, h modules.Host, c modules.Change) error {
-	if c.Op != OpWrite {
+	switch c.Op {
+	case OpWrite:
+	case OpReload:
+		return checkAndReload(ctx, h)
+	default:
 		return fmt.Errorf("balancer configuration on %s: unknown operation %q", h.Name(), c.Op)
 	}
 	if err := r.check(ctx, h); err != nil {
@@ -164,6 +188,20 @@ func (r *ConfigResource) check(ctx context.Context, h modules.Host) error {
 			h.Name(), ConfigPath, res.ExitCode, alerts(res))
 	}
 	return nil
+}
+
+// checkAndReload reloads HAProxy once haproxy -c accepts the live configuration with the
+// files it names as they now are; a refused one leaves the running HAProxy as it was.
+func checkAndReload(ctx context.Context, h modules.Host) error {
+	res, err := h.Run(ctx, modules.Command{Argv: CheckArgv(ConfigPath)})
+	if err != nil {
+		return fmt.Errorf("haproxy -c on %s: %w", h.Name(), err)
+	}
+	if res.ExitCode != 0 {
+		return fmt.Errorf("haproxy -c on %s rejected the configuration with its new certificates (HAProxy not reloaded): exit %d: %s",
+			h.Name(), res.ExitCode, alerts(res))
+	}
+	return reload(ctx, h)
 }
 
 // alerts returns HAProxy's [ALERT] lines (what it refused and why) without its [NOTICE]

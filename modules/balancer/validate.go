@@ -20,6 +20,8 @@ var (
 	// pathRule is an absolute URI path and query without '#', '$', quotes, backslashes or
 	// spaces: HAProxy would read them as a comment, a variable or a second argument.
 	pathRule = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/[A-Za-z0-9._~!&()*+,;=:@%/?-]{0,1000}$`) })
+	// certRule is a certificate file: an absolute path HAProxy reads as one argument.
+	certRule = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(/[A-Za-z0-9_.:-]+)+$`) })
 )
 
 // validate returns every problem of cfg, in a stable order, joined.
@@ -52,6 +54,12 @@ func validate(cfg Config) error {
 			add("frontends %q and %q both bind %q", prev, f.Name, f.Bind)
 		}
 		binds[f.Bind] = f.Name
+		if f.RedirectHTTP != "" {
+			if prev, ok := binds[f.RedirectHTTP]; ok {
+				add("frontends %q and %q both bind %q", prev, RedirectName(f.Name), f.RedirectHTTP)
+			}
+			binds[f.RedirectHTTP] = RedirectName(f.Name)
+		}
 		for _, err := range frontendErrors(f, backends) {
 			add("frontend %q: %w", f.Name, err)
 		}
@@ -72,6 +80,17 @@ func frontendErrors(f Frontend, backends map[string]bool) []error {
 	}
 	if !backends[f.Backend] {
 		errs = append(errs, fmt.Errorf("backend %q is not defined", f.Backend))
+	}
+	if f.Certificate != "" && (len(f.Certificate) > 1000 || !certRule().MatchString(f.Certificate)) {
+		errs = append(errs, fmt.Errorf("certificate path %q must be absolute and hold only letters, digits, '_', '.', ':', '-' and '/'", f.Certificate))
+	}
+	if f.RedirectHTTP != "" {
+		if f.Certificate == "" {
+			errs = append(errs, fmt.Errorf("redirect from %q to HTTPS needs a certificate", f.RedirectHTTP))
+		}
+		if _, err := bindAddress(f.RedirectHTTP); err != nil {
+			errs = append(errs, fmt.Errorf("redirect: %w", err))
+		}
 	}
 	return errs
 }
