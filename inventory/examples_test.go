@@ -17,7 +17,7 @@ func TestExamples(t *testing.T) {
 	}
 	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			inv, diags := Load(dir, Options{})
+			inv, diags := Load(dir, exampleOptions(t, dir))
 			if len(diags) > 0 {
 				t.Fatalf("diagnostics:\n%s", describe(diags))
 			}
@@ -26,6 +26,26 @@ func TestExamples(t *testing.T) {
 			}
 		})
 	}
+}
+
+// exampleOptions loads an example as its README says to run it: an example that ships a
+// demo age key (demo-age-key.txt) is opened with it, and its encrypted variable files
+// (secrets/*.vars.enc) are passed as -var-file.
+func exampleOptions(t *testing.T, dir string) Options {
+	key := filepath.Join(dir, "demo-age-key.txt")
+	if _, err := os.Stat(key); err != nil {
+		return Options{}
+	}
+	varFiles, _ := filepath.Glob(filepath.Join(dir, "secrets", "*.vars.enc"))
+	if len(varFiles) == 0 {
+		t.Fatalf("%s has a demo key but no secrets/*.vars.enc", dir)
+	}
+	return Options{VarFiles: varFiles, Getenv: func(k string) string {
+		if k == "SOPS_AGE_KEY_FILE" {
+			return key
+		}
+		return ""
+	}}
 }
 
 // TestExamplesFormatted keeps the examples in canonical HCL layout (as hclfmt writes it),
