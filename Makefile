@@ -22,7 +22,12 @@ endif
 .PHONY: all binaries install install-agents clean
 all: binaries
 
-binaries: $(BIN)/berth-linux-amd64 $(BIN)/berth-linux-arm64
+binaries: $(BIN)/berth-linux-amd64 $(BIN)/berth-linux-arm64 $(BIN)/berth-agent-linux-amd64 $(BIN)/berth-agent-linux-arm64
+
+# berth-agent-linux-ARCH is what berth uploads to hosts (provisioner/conn.AgentBinary): the
+# agent alone, without the vSphere client and other operator-only code, so it stays small.
+$(BIN)/berth-agent-linux-%: FORCE
+	CGO_ENABLED=0 GOOS=linux GOARCH=$* $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/berth-agent
 
 $(BIN)/berth-linux-%: FORCE
 	CGO_ENABLED=0 GOOS=linux GOARCH=$* $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/berth
@@ -32,16 +37,17 @@ $(BIN)/berth: FORCE
 
 # install copies berth to BINDIR. On linux it is static, so it also serves as the agent on
 # hosts of its own architecture.
-install: $(BIN)/berth
+install: $(BIN)/berth $(BIN)/berth-agent-linux-$(shell $(GO) env GOARCH)
 	install -d '$(BINDIR)'
 	install -m 0755 $(BIN)/berth '$(BINDIR)/berth'
+	install -m 0755 $(BIN)/berth-agent-linux-$(shell $(GO) env GOARCH) '$(BINDIR)/'
 	@echo "installed $(BINDIR)/berth: $$('$(BINDIR)/berth' version)"
 
 # install-agents adds berth-linux-amd64 and berth-linux-arm64 beside berth, for fleets that
 # mix architectures (an arm64 host managed from an amd64 laptop, or from a Mac).
 install-agents: binaries
 	install -d '$(BINDIR)'
-	install -m 0755 $(BIN)/berth-linux-amd64 $(BIN)/berth-linux-arm64 '$(BINDIR)/'
+	install -m 0755 $(BIN)/berth-linux-amd64 $(BIN)/berth-linux-arm64 $(BIN)/berth-agent-linux-amd64 $(BIN)/berth-agent-linux-arm64 '$(BINDIR)/'
 
 FORCE:
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -41,6 +42,13 @@ func berthBinary(t *testing.T) string {
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			berthBin.err = errors.New("go build berth: " + err.Error() + ": " + string(out))
+			return
+		}
+		// The small agent beside it, as `make` puts it: berth uploads that one.
+		cmd = exec.Command("go", "build", "-o", filepath.Join(dir, "berth-agent-linux-"+runtime.GOARCH), "github.com/berth-dev/berth/cmd/berth-agent")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			berthBin.err = errors.New("go build berth-agent: " + err.Error() + ": " + string(out))
 		}
 	})
 	if berthBin.err != nil {

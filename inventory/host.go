@@ -48,7 +48,7 @@ func (l *loader) hosts() {
 		l.inv.Hosts = append(l.inv.Hosts, h)
 	}
 	sort.Slice(l.inv.Hosts, func(i, j int) bool { return l.inv.Hosts[i].Name < l.inv.Hosts[j].Name })
-	if len(l.inv.Hosts) == 0 && len(l.blocks["host"]) == 0 {
+	if len(l.inv.Hosts) == 0 && len(l.blocks["host"]) == 0 && len(l.blocks["source"]) == 0 {
 		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "No hosts",
 			Detail: "The inventory declares no host block, so nothing will be provisioned."})
 	}

@@ -92,6 +92,7 @@ func (l *loader) load() {
 	l.locals()
 	l.defaults()
 	l.hosts()
+	l.sources()
 	l.groups()
 	l.hostContexts()
 	l.hostLayer()

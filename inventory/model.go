@@ -30,6 +30,8 @@ type Inventory struct {
 	Stacks    []*Stack
 	Balancers []*Balancer
 	Runbooks  []*Runbook
+	// Sources are the source blocks, in file order; their hosts are in Hosts when listed.
+	Sources []*Source
 	// SensitiveValues are the values of the variables declared sensitive (each string in
 	// them), kept only to mask them in output: see Masker.
 	SensitiveValues []secret.Bytes
@@ -84,6 +86,10 @@ type Host struct {
 	PortRange PortRange
 	Drain     bool
 	DeclRange hcl.Range
+	// Source is the source that listed this host ("vsphere.prod"), "" for a host block;
+	// Origin is where that source has it (the VM's id and inventory path).
+	Source string
+	Origin string
 
 	// Host-layer resources evaluated for this host (the blocks that selected it).
 	Docker      *Docker

@@ -8,6 +8,10 @@ type Options struct {
 	VarFiles []string
 	// Getenv reads the environment (BERTH_VAR_x and the env function); nil means no environment.
 	Getenv func(string) string
+	// List lists the hosts of source blocks. nil leaves sources unlisted: the load is then
+	// offline (validate) and selectors that match nothing are not reported, since the
+	// source's hosts may be the ones they mean.
+	List Lister
 }
 
 func (o Options) getenv(name string) string {

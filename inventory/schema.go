@@ -21,6 +21,7 @@ var rootSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 	{Type: "service", LabelNames: []string{"name"}},
 	{Type: "runbook", LabelNames: []string{"name"}},
 	{Type: "registry", LabelNames: []string{"server"}},
+	{Type: "source", LabelNames: []string{"kind", "name"}},
 }}
 
 var variableSchema = &hcl.BodySchema{

@@ -39,6 +39,8 @@ var schemaPaths = map[string]*hcl.BodySchema{
 	"package":             packageSchema,
 	"service":             serviceSchema,
 	"registry":            registrySchema,
+	"source":              vsphereSchema, // the only kind of source so far
+	"source.ssh":          sshSchema,
 	"runbook":             runbookSchema,
 	"runbook.step":        stepSchemaWithUndo,
 	"runbook.step.undo":   stepSchema,

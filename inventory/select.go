@@ -30,10 +30,13 @@ type selector struct {
 	hosts  map[string]*Host
 	groups map[string]*Group
 	all    []string
+	// pending names the sources not listed (an offline load): their hosts are unknown, so a
+	// selector matching nothing, or naming no known host, may be right and is not reported.
+	pending []string
 }
 
 func newSelector(inv *Inventory) *selector {
-	s := &selector{hosts: map[string]*Host{}, groups: map[string]*Group{}}
+	s := &selector{hosts: map[string]*Host{}, groups: map[string]*Group{}, pending: inv.PendingSources()}
 	for _, h := range inv.Hosts {
 		s.hosts[h.Name] = h
 		s.all = append(s.all, h.Name)
@@ -72,7 +75,7 @@ func (s *selector) resolve(sel string) ([]string, hcl.Diagnostics) {
 		return nil, diags
 	}
 	out := s.filter(names, labels, star)
-	if len(out) == 0 {
+	if len(out) == 0 && len(s.pending) == 0 {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Selector selects no host",
 			Detail: fmt.Sprintf("The selector %q matches no host of the inventory, so what uses it applies nowhere.", sel)})
 	}
@@ -101,6 +104,10 @@ func (s *selector) addName(t string, names map[string]bool) hcl.Diagnostics {
 			names[m] = true
 		}
 		return nil
+	}
+	if len(s.pending) > 0 {
+		return hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Host not known offline",
+			Detail: fmt.Sprintf("The selector names %s, which is no host block or group; it may be a host of %s, which only the commands that connect list (see berth hosts list).", quoteSafe(t), strings.Join(s.pending, ", "))}}
 	}
 	cands := append([]string{}, s.all...)
 	for g := range s.groups {

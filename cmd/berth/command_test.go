@@ -98,6 +98,7 @@ var commonAccepted = map[string][]string{
 	"exec":             {"l", "p", "json"},
 	"facts":            {"l", "p", "json"},
 	"help":             {},
+	"hosts list":       {"l", "json"},
 	"hosts trust":      {"l", "json"},
 	"import ansible":   {},
 	"init":             {},

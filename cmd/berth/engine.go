@@ -38,6 +38,7 @@ type engineFlags struct {
 // bound on the whole run, which differs between commands.
 func addEngineFlags(fs *flag.FlagSet, timeout time.Duration) *engineFlags {
 	f := &engineFlags{inv: addInventoryFlags(fs)}
+	f.inv.addSourceFlags(fs)
 	fs.IntVar(&f.parallel, "p", 10, "work on at most `N` hosts at once")
 	fs.IntVar(&f.parallel, "parallel", 10, "same as -p")
 	fs.BoolVar(&f.stats, "stats", false, "print round trips and connection time per host")

@@ -24,6 +24,7 @@ than 6 characters only after their NAME=, or as a whole line).
 example: berth exec inventory/ -l app-1 -- uptime`,
 		setup: func(fs *flag.FlagSet) action {
 			f := addInventoryFlags(fs)
+			f.addSourceFlags(fs)
 			cf := addConnectFlags(fs)
 			noBecome := fs.Bool("no-become", false, "run as the SSH user, without sudo")
 			return func(e *env, in invocation) int { return runExec(e, dirArg(in.args), in.argv, f, cf, *noBecome) }

@@ -22,6 +22,7 @@ func init() {
 		args:    []param{optional("DIR")},
 		setup: func(fs *flag.FlagSet) action {
 			f := addInventoryFlags(fs)
+			f.addSourceFlags(fs)
 			cf := addConnectFlags(fs)
 			stats := fs.Bool("stats", false, "print connection time and round trips per host on stderr")
 			return func(e *env, in invocation) int { return runFacts(e, dirArg(in.args), f, cf, *stats) }

@@ -21,6 +21,7 @@ func init() {
 		about:   "Per host: when each version was deployed, by whom (user@machine), its content hash and image IDs. The newest is the running one; 'berth rollback STACK' brings back the one before it.",
 		setup: func(fs *flag.FlagSet) action {
 			f := addInventoryFlags(fs)
+			f.addSourceFlags(fs)
 			cf := addConnectFlags(fs)
 			return func(e *env, in invocation) int { return runHistory(e, in.args[0], dirArg(in.args[1:]), f, cf) }
 		},

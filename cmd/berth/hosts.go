@@ -16,13 +16,14 @@ import (
 func init() {
 	register(&command{
 		name:    "hosts",
-		summary: "manage host keys",
-		subs: []*command{{
+		summary: "list hosts and manage their keys",
+		subs: []*command{hostsList, {
 			name:    "trust",
 			summary: "fetch a host's key, check its fingerprint and add it to known_hosts",
 			args:    []param{required("HOST"), optional("DIR")},
 			setup: func(fs *flag.FlagSet) action {
 				f := &trustFlags{inv: addInventoryFlags(fs)}
+				f.inv.addSourceFlags(fs)
 				fs.StringVar(&f.fingerprint, "fingerprint", "", "write the key only if the host presents this `SHA256:...` fingerprint")
 				fs.BoolVar(&f.yes, "yes", false, "write the key without asking (trust on first use)")
 				fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "deadline for fetching the key")

@@ -6,6 +6,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/berth-dev/berth/inventory"
 	"github.com/sirupsen/logrus"
@@ -22,6 +23,10 @@ type inventoryFlags struct {
 	limit    string
 	format   string
 	json     bool
+	// listSources: this command lists source blocks (it connects); sourceMaxAge is
+	// --source-max-age.
+	listSources  bool
+	sourceMaxAge time.Duration
 }
 
 // addInventoryFlags registers -var, -var-file, -l/--limit, --format and --json on fs.
@@ -65,7 +70,11 @@ func loadInventory(e *env, dir string, f *inventoryFlags) (*inventory.Inventory,
 	if dir == "" {
 		dir = "."
 	}
-	inv, diags := inventory.Load(dir, f.options(e))
+	opts := f.options(e)
+	if f.listSources {
+		opts.List = lister(e, dir, f)
+	}
+	inv, diags := inventory.Load(dir, opts)
 	if len(diags) > 0 {
 		printDiags(e, inv.Files, diags, f.diagFormat())
 	}

@@ -18,6 +18,7 @@ func init() {
 		about:   "Without --id it only shows who holds the lock, and exits 3 when it is held.",
 		setup: func(fs *flag.FlagSet) action {
 			f := addInventoryFlags(fs)
+			f.addSourceFlags(fs)
 			id := fs.String("id", "", "the lock id (`TOKEN`) shown by the busy error")
 			timeout := fs.Duration("timeout", time.Minute, "deadline for the whole command")
 			return func(e *env, in invocation) int {

@@ -15,13 +15,19 @@ import (
 // unameArch maps `uname -m` names to Go's GOARCH for the architectures berth ships.
 var unameArch = map[string]string{"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 
-// AgentBinary returns a linux berth binary for goarch, or "" when there is none: this
-// executable when it is a static linux/goarch binary, else berth-linux-GOARCH beside it
-// (what `make` builds into bin/), else this executable even if dynamically linked.
+// AgentBinary returns a linux berth binary for goarch, or "" when there is none: the small
+// berth-agent-linux-GOARCH beside this executable (what `make` builds: berth without the
+// operator-only packages such as the vSphere client, so what is uploaded stays small), else
+// this executable when it is a static linux/goarch binary, else berth-linux-GOARCH beside
+// it, else this executable even if dynamically linked.
 func AgentBinary(goarch string) string {
 	self, err := os.Executable()
 	if err != nil || strings.HasSuffix(self, ".test") {
 		return "" // a go test binary is not berth: it cannot serve as the agent
+	}
+	small := filepath.Join(filepath.Dir(self), "berth-agent-linux-"+goarch)
+	if fi, err := os.Stat(small); err == nil && fi.Mode().IsRegular() {
+		return small
 	}
 	own := runtime.GOOS == "linux" && runtime.GOARCH == goarch
 	if own && isStatic(self) {
