@@ -9,7 +9,8 @@ import (
 
 // Update is a stack's update block: how its replicas are replaced when it changes.
 type Update struct {
-	// Strategy is "rolling" or "all-at-once"; "" lets berth pick (rolling from 2 replicas).
+	// Strategy is "rolling", "all-at-once" or "start-first"; "" lets berth pick (rolling from 2
+	// replicas, start-first for one behind a balancer).
 	Strategy string
 	// Parallel is how many replicas a rolling update replaces at once; 0 means 1.
 	Parallel int
@@ -28,7 +29,7 @@ var updateSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 func (l *loader) update(b *hcl.Block, s *Stack) {
 	a := l.attrsIn(l.content(b, updateSchema), l.ctx)
 	u := Update{DeclRange: b.DefRange, ParallelRange: a.rng("parallel", b.DefRange)}
-	a.oneOf("strategy", &u.Strategy, "rolling", "all-at-once")
+	a.oneOf("strategy", &u.Strategy, "rolling", "all-at-once", "start-first")
 	if a.integer("parallel", &u.Parallel) && u.Parallel < 1 {
 		a.fail("parallel", "Invalid parallel", "parallel must be at least 1.")
 	}

@@ -148,11 +148,18 @@ func backendServers(inv *inventory.Inventory, f inventory.Frontend, a schedule.A
 		if h == nil || !ok {
 			continue
 		}
-		addr := h.Address
-		if addr == "" { // as the SSH transport does; an ssh_config HostName is not consulted
-			addr = h.Name
-		}
-		out = append(out, balancer.Server{Name: balancer.ServerName(f.Stack, r.Index), Address: addr, Port: port})
+		out = append(out, balancer.Server{Name: balancer.ServerName(f.Stack, r.Index), Address: serverAddress(h), Port: port})
 	}
 	return out
+}
+
+// serverAddress is where balancers reach a replica on h.
+func serverAddress(h *inventory.Host) string {
+	if h == nil {
+		return ""
+	}
+	if h.Address == "" { // as the SSH transport does; an ssh_config HostName is not consulted
+		return h.Name
+	}
+	return h.Address
 }

@@ -166,7 +166,7 @@ func (e *Engine) Plan(ctx context.Context, names []string, readOnly bool) *Sessi
 			hs.plan.Error = "not observed: the run was cancelled first"
 		}
 	}
-	e.planRollouts(sess)
+	e.planRollouts(ctx, sess)
 	e.Events.emit(Event{Type: EventPlanned, Message: summaryLine(sess.Plan)})
 	return sess
 }

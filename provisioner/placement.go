@@ -68,6 +68,7 @@ func PlacementRequest(inv *inventory.Inventory, fs map[string]*facts.Facts, curr
 		ss := schedule.Stack{
 			Name: s.Name, Replicas: s.Replicas, Hosts: s.Place.Hosts, Spread: s.Place.Spread,
 			Resources: schedule.Resources{CPUs: s.Resources.CPUs, Memory: s.Resources.Memory},
+			Standby:   keepsStandby(inv, s),
 		}
 		for _, p := range s.Ports {
 			ss.Ports = append(ss.Ports, schedule.Port{Name: p.Name, Container: p.Container, Host: p.Host})

@@ -34,21 +34,39 @@ type RolloutResult struct {
 }
 
 // planRollouts decides, for every stack whose running replicas are recreated, how: it adds
-// the rollouts to the plan and marks the steps a rolling update runs (see runRollouts).
-func (e *Engine) planRollouts(s *Session) {
+// the rollouts to the plan and marks the steps a rolling or start-first update runs (see
+// runRollouts). Start-first rollouts change the placement (the new version's ports), so
+// the hosts they concern are observed again with it (see startBeside).
+func (e *Engine) planRollouts(ctx context.Context, s *Session) {
+	var beside []schedule.Rollout
 	for _, st := range e.Inventory.Stacks {
-		req := schedule.RolloutRequest{Stack: st.Name, Replicas: st.Replicas, Balancers: balancersOf(e.Inventory, st.Name),
-			Policy: schedule.UpdatePolicy{Strategy: schedule.Strategy(st.Update.Strategy), Parallel: st.Update.Parallel, DrainTimeout: st.Update.DrainTimeout}}
+		req := rolloutRequest(e.Inventory, st)
 		for _, step := range s.recreations(st.Name) {
 			req.Recreate = append(req.Recreate, step.ref)
+			if _, ok := step.step.Resource.(besideDeployer); !ok && req.Beside == "" {
+				req.Beside = "a rollback brings the previous version back in place"
+			}
 		}
 		if len(req.Recreate) == 0 {
 			continue
 		}
+		if s.Plan.Placement != nil {
+			if sp := s.Plan.Placement.Stack(st.Name); sp != nil {
+				req.Placed = sp.Replicas
+			}
+		}
 		ro := schedule.PlanRollout(req)
 		s.Plan.Rollouts = append(s.Plan.Rollouts, ro)
-		if ro.Strategy == schedule.Rolling {
-			for _, step := range s.recreations(st.Name) {
+		if ro.Strategy == schedule.StartFirst && len(ro.Batches) > 0 {
+			beside = append(beside, ro)
+		}
+	}
+	if len(beside) > 0 {
+		e.startBeside(ctx, s, beside)
+	}
+	for _, ro := range s.Plan.Rollouts {
+		if (ro.Strategy == schedule.Rolling || ro.Strategy == schedule.StartFirst) && len(ro.Batches) > 0 {
+			for _, step := range s.recreations(ro.Stack) {
 				step.step.rollout = true
 			}
 		}
@@ -111,10 +129,12 @@ func balancersOf(inv *inventory.Inventory, name string) []string {
 	return out
 }
 
-// drainTarget is one HAProxy server of a replica: on which balancer host, in which backend.
+// drainTarget is one HAProxy server of a replica: on which balancer host, in which backend,
+// for which of the stack's ports.
 type drainTarget struct {
 	host            string
 	backend, server string
+	port            string
 }
 
 // targets lists the HAProxy servers of a stack's replica on every balancer routing to it.
@@ -126,7 +146,7 @@ func targets(inv *inventory.Inventory, name string, index int) []drainTarget {
 				continue
 			}
 			for _, h := range b.Hosts {
-				t := drainTarget{host: h, backend: balancer.BackendName(name, f.Port), server: balancer.ServerName(name, index)}
+				t := drainTarget{host: h, backend: balancer.BackendName(name, f.Port), server: balancer.ServerName(name, index), port: f.Port}
 				if !slices.Contains(out, t) {
 					out = append(out, t)
 				}
@@ -144,8 +164,12 @@ func targets(inv *inventory.Inventory, name string, index int) []drainTarget {
 func (e *Engine) runRollouts(ctx context.Context, s *Session, results map[string]*HostResult) []RolloutResult {
 	var out []RolloutResult
 	for _, ro := range s.Plan.Rollouts {
-		if ro.Strategy == schedule.Rolling && len(ro.Batches) > 0 {
+		switch {
+		case len(ro.Batches) == 0:
+		case ro.Strategy == schedule.Rolling:
 			out = append(out, e.runRollout(ctx, s, ro, results))
+		case ro.Strategy == schedule.StartFirst:
+			out = append(out, e.runStartFirst(ctx, s, ro, results))
 		}
 	}
 	return out

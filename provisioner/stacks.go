@@ -100,6 +100,7 @@ func stackSpec(inv *inventory.Inventory, s *inventory.Stack, h *inventory.Host, 
 		Save:           o.Save,
 		Operator:       o.Operator,
 		Keep:           s.Update.Keep,
+		StartFirst:     r.Beside,
 	}
 }
 

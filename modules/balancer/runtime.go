@@ -154,6 +154,27 @@ func Enable(ctx context.Context, h modules.Host, backend, server string, timeout
 	if err := SetState(ctx, h, backend, server, StateReady); err != nil {
 		return err
 	}
+	return WaitUp(ctx, h, backend, server, timeout)
+}
+
+// SetAddr points a server at another address and port, without a reload: new requests go
+// there at once, requests in flight finish where they are. It is how a start-first deploy
+// switches to the new version. HAProxy answers what it changed ("IP changed from ...",
+// "no need to change the addr, port changed from ..."); anything else is an error.
+func SetAddr(ctx context.Context, h modules.Host, backend, server, addr string, port int) error {
+	line := fmt.Sprintf("set server %s/%s addr %s port %d", backend, server, addr, port)
+	out, err := Admin(ctx, h, line)
+	if err != nil {
+		return err
+	}
+	if s := strings.TrimSpace(out); !strings.Contains(s, "changed") && !strings.Contains(s, "no need to change") {
+		return fmt.Errorf("%s on %s: HAProxy says: %s", line, h.Name(), strings.Join(strings.Fields(s), " "))
+	}
+	return nil
+}
+
+// WaitUp waits until HAProxy's health checks see a server up, at most timeout.
+func WaitUp(ctx context.Context, h modules.Host, backend, server string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		st, err := Stats(ctx, h)
@@ -165,7 +186,7 @@ func Enable(ctx context.Context, h modules.Host, backend, server string, timeout
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("HAProxy on %s: server %s/%s is %s %s after it was put back", h.Name(), backend, server, s.Status, timeout)
+			return fmt.Errorf("HAProxy on %s: server %s/%s is still %s after %s", h.Name(), backend, server, s.Status, timeout)
 		}
 		if err := sleep(ctx, pollInterval); err != nil {
 			return err

@@ -16,14 +16,19 @@ func (r *Resource) Apply(ctx context.Context, h modules.Host, c modules.Change) 
 	case shipment:
 		return r.applyShip(ctx, h, o)
 	case *deployState:
-		return r.deploy(ctx, h, o)
+		if o.beside {
+			return r.deployBeside(ctx, h, o)
+		}
+		return r.in(r.liveProject(o.manifest)).deploy(ctx, h, o)
 	}
 	return fmt.Errorf("stack %s on %s: change %s %q carries no observation of this stack: plan again", r.spec.Name, h.Name(), c.Address, c.Op)
 }
 
-// deploy runs the deploy sequence: keep the previous files, write the new ones, pull, up
-// --force-recreate, wait until healthy, record the manifest. Any failure after the files
-// were written restores the previous version, the one the plan observed.
+// deploy runs the deploy sequence on the serving colour (stop-first): keep the previous
+// files, write the new ones, pull, up --force-recreate, wait until healthy, record the
+// manifest. Any failure after the files were written restores the previous version, the
+// one the plan observed. Containers of the idle colour, left by an interrupted start-first
+// deploy, are removed first.
 func (r *Resource) deploy(ctx context.Context, h modules.Host, d *deployState) error {
 	if err := r.spec.Validate(); err != nil {
 		return err
@@ -41,6 +46,11 @@ func (r *Resource) deploy(ctx context.Context, h modules.Host, d *deployState) e
 	}
 	if err := r.writeFiles(ctx, h, old); err != nil {
 		return r.undoWrite(ctx, h, old, err)
+	}
+	if len(d.idle) > 0 {
+		if err := removeProject(ctx, h, otherColour(r.spec.Name, r.projectName())); err != nil {
+			return r.rollback(ctx, h, old, err)
+		}
 	}
 	if err := r.pullAndUp(ctx, h, d.leftovers); err != nil {
 		return r.rollback(ctx, h, old, err)
@@ -151,7 +161,7 @@ func (r *Resource) writeManifest(ctx context.Context, h modules.Host, old *Manif
 
 func (r *Resource) currentManifest(ctx context.Context, h modules.Host) (*Manifest, error) {
 	m := &Manifest{
-		Stack: r.spec.Name, Dir: r.spec.Dir, Hash: contentHash(r.files), Files: map[string]string{},
+		Stack: r.spec.Name, Project: r.projectName(), Dir: r.spec.Dir, Hash: contentHash(r.files), Files: map[string]string{},
 		Images: map[string]string{}, Services: map[string]ServiceState{},
 		Compose: r.spec.Compose.Generation, Mode: r.spec.Images, DeployedAt: r.now().UTC(), DeployedBy: r.spec.Operator,
 	}
@@ -179,8 +189,8 @@ func (r *Resource) currentManifest(ctx context.Context, h modules.Host) (*Manife
 
 // listContainers inspects the project's containers now.
 func (r *Resource) listContainers(ctx context.Context, h modules.Host) ([]container, error) {
-	p := containersProbe(r.spec.Name)
-	out, err := run(ctx, h, "list containers of stack "+r.spec.Name, p.Argv...)
+	p := containersProbe(r.projectName())
+	out, err := run(ctx, h, "list containers of project "+r.projectName(), p.Argv...)
 	if err != nil {
 		return nil, err
 	}

@@ -72,7 +72,7 @@ func (c Compose) project(name, dir string, profiles []string) []string {
 // named (the others run images berth built and shipped, which no registry has). nil when
 // there is nothing to pull.
 func (r *Resource) pullArgv() []string {
-	argv := append(r.spec.Compose.project(r.spec.Name, r.spec.Dir, r.spec.Profiles), "pull")
+	argv := append(r.spec.Compose.project(r.projectName(), r.spec.Dir, r.spec.Profiles), "pull")
 	if len(r.spec.Built) == 0 {
 		return argv
 	}
@@ -91,7 +91,7 @@ func (r *Resource) pullArgv() []string {
 
 // upArgv recreates every container of the stack; orphans of removed services go too.
 func (r *Resource) upArgv() []string {
-	return append(r.spec.Compose.project(r.spec.Name, r.spec.Dir, r.spec.Profiles), "up", "-d", "--force-recreate", "--remove-orphans")
+	return append(r.spec.Compose.project(r.projectName(), r.spec.Dir, r.spec.Profiles), "up", "-d", "--force-recreate", "--remove-orphans")
 }
 
 // configArgv asks the host's compose whether it can read the project in dir (see compat.go).

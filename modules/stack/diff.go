@@ -32,11 +32,16 @@ func (r *Resource) Diff(results []modules.ProbeResult) []modules.Change {
 type deployState struct {
 	manifest  *Manifest
 	leftovers []container
+	// idle are the other colour's containers, removed before a stop-first deploy.
+	idle []container
+	// beside makes the deploy start-first: the new version starts as the other colour
+	// (see colour.go) and the engine switches the balancers, then commits.
+	beside bool
 }
 
 func (r *Resource) deployChange(o observation) (modules.Change, bool) {
 	c := modules.Change{Address: r.Address(), Op: OpDeploy, After: r.summary(),
-		Observed: &deployState{manifest: o.manifest, leftovers: o.leftovers}}
+		Observed: &deployState{manifest: o.manifest, leftovers: o.leftovers, idle: o.idle}}
 	if o.manifest == nil {
 		c.Action = modules.Create
 		rs := append([]string{"not deployed on this host"}, o.problems...)
@@ -48,6 +53,9 @@ func (r *Resource) deployChange(o observation) (modules.Change, bool) {
 	for _, l := range o.leftovers {
 		again = append(again, fmt.Sprintf("container %s was left by an interrupted recreate", l.name()))
 	}
+	for _, l := range o.idle {
+		again = append(again, fmt.Sprintf("container %s of the idle colour (project %s) was left by an interrupted start-first deploy", l.name(), l.project()))
+	}
 	switch {
 	case len(files) > 0:
 		c.Action = modules.Update
@@ -58,6 +66,11 @@ func (r *Resource) deployChange(o observation) (modules.Change, bool) {
 	}
 	c.Reason = strings.Join(append(files, again...), "; ")
 	c.Before = manifestSummary(o.manifest)
+	if r.spec.StartFirst {
+		d := c.Observed.(*deployState)
+		d.beside = true
+		c.After += fmt.Sprintf("; start-first: as project %s beside project %s", otherColour(r.spec.Name, o.manifest.project()), o.manifest.project())
+	}
 	return c, true
 }
 
@@ -234,7 +247,11 @@ func manifestSummary(m *Manifest) string {
 	for _, ref := range sortedKeys(m.Images) {
 		imgs = append(imgs, ref+" "+short(m.Images[ref]))
 	}
-	return fmt.Sprintf("deployed %s; images %s", m.DeployedAt.UTC().Format("2006-01-02 15:04:05Z"), strings.Join(imgs, ", "))
+	project := ""
+	if m.Project != "" && m.Project != m.Stack {
+		project = "project " + m.Project + ", "
+	}
+	return fmt.Sprintf("%sdeployed %s; images %s", project, m.DeployedAt.UTC().Format("2006-01-02 15:04:05Z"), strings.Join(imgs, ", "))
 }
 
 // short abbreviates an image ID for humans: sha256:0123456789ab.

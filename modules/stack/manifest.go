@@ -13,7 +13,10 @@ const ManifestName = "manifest.json"
 // It is written 0600 under a 0700 directory, only after a deploy turned healthy.
 type Manifest struct {
 	Stack string `json:"stack"`
-	Dir   string `json:"dir"`
+	// Project is the compose project serving, one of the stack's colours (see Colours);
+	// empty in manifests written before colours, meaning the stack's name.
+	Project string `json:"project,omitempty"`
+	Dir     string `json:"dir"`
 	// Hash covers every input, the env included (see contentHash).
 	Hash string `json:"hash"`
 	// Files maps each file berth wrote (except .env, always present) to its SHA-256.

@@ -24,7 +24,7 @@ func (r *Resource) Probes() []modules.Probe {
 	for _, f := range r.files {
 		ps = append(ps, modules.FileProbe(path.Join(r.spec.Dir, f.rel)))
 	}
-	ps = append(ps, containersProbe(r.spec.Name))
+	ps = append(ps, containersProbe(Colours(r.spec.Name)...))
 	for _, ref := range r.images() {
 		ps = append(ps, imageProbe(ref))
 	}
@@ -37,12 +37,15 @@ func (r *Resource) Probes() []modules.Probe {
 	return ps
 }
 
-// containersProbe inspects every container of the compose project, running or not. The
+// containersProbe inspects every container of the compose projects, running or not. The
 // shell keeps docker's exit code (127 when docker is missing) and prints nothing when the
-// project has no container.
-func containersProbe(project string) modules.Probe {
-	filter := modules.Quote("label=com.docker.compose.project=" + project)
-	script := "ids=$(docker ps -aq --filter " + filter + ") || exit $?; " +
+// projects have no container.
+func containersProbe(projects ...string) modules.Probe {
+	var ps []string
+	for _, p := range projects {
+		ps = append(ps, "docker ps -aq --filter "+modules.Quote("label=com.docker.compose.project="+p))
+	}
+	script := "ids=$(" + strings.Join(ps, " && ") + ") || exit $?; " +
 		`[ -z "$ids" ] || exec docker inspect $ids`
 	return modules.CmdProbe("sh", "-c", script)
 }
@@ -81,6 +84,7 @@ func (c container) oneoff() bool {
 	return strings.EqualFold(c.Config.Labels["com.docker.compose.oneoff"], "true")
 }
 func (c container) configHash() string { return c.Config.Labels["com.docker.compose.config-hash"] }
+func (c container) project() string    { return c.Config.Labels["com.docker.compose.project"] }
 
 // leftover reports a container that compose renamed to "<its own short ID>_<name>" to recreate
 // it and never removed: both compose generations rename the old container so, create the new
@@ -128,7 +132,10 @@ type observation struct {
 	containers []container
 	// leftovers are containers an interrupted recreate renamed and never removed (see
 	// leftover); they are not counted as the project's containers.
-	leftovers  []container
+	leftovers []container
+	// idle are containers of the colour that does not serve (see colour.go): left by an
+	// interrupted start-first deploy. They are neither the stack's containers nor orphans.
+	idle       []container
 	hostImages map[string]string   // ref -> image ID; absent when the host lacks it
 	registry   map[string][]string // ref -> config digests the registry serves; absent when unknown
 }
@@ -154,10 +161,14 @@ func (r *Resource) observe(results []modules.ProbeResult) observation {
 	if err != nil {
 		o.problems = append(o.problems, err.Error())
 	}
+	live := r.liveProject(m)
 	for _, c := range cs {
-		if c.leftover() {
+		switch {
+		case c.project() == otherColour(r.spec.Name, live):
+			o.idle = append(o.idle, c)
+		case c.leftover():
 			o.leftovers = append(o.leftovers, c)
-		} else {
+		default:
 			o.containers = append(o.containers, c)
 		}
 	}

@@ -51,7 +51,7 @@ type removal struct {
 func (r *RemovalResource) Probes() []modules.Probe {
 	return []modules.Probe{
 		modules.ContentProbe(path.Join(StateRoot, r.name, ManifestName)),
-		containersProbe(r.name),
+		containersProbe(Colours(r.name)...),
 	}
 }
 
@@ -95,8 +95,10 @@ func (r *RemovalResource) Apply(ctx context.Context, h modules.Host, c modules.C
 	if !ok {
 		return fmt.Errorf("stack %s on %s: change %s %q carries no observation of this removal: plan again", r.name, h.Name(), c.Address, c.Op)
 	}
-	if err := removeProject(ctx, h, r.name); err != nil {
-		return err
+	for _, p := range Colours(r.name) {
+		if err := removeProject(ctx, h, p); err != nil {
+			return err
+		}
 	}
 	var files []string
 	for _, rel := range rm.files {
@@ -110,9 +112,9 @@ func (r *RemovalResource) Apply(ctx context.Context, h modules.Host, c modules.C
 		"rm -rf -- "+q(path.Join(StateRoot, r.name)))
 }
 
-// removeContainers removes the stack's containers and networks, keeping volumes.
+// removeContainers removes the containers and networks of the colour acted on, keeping volumes.
 func (r *Resource) removeContainers(ctx context.Context, h modules.Host) error {
-	return removeProject(ctx, h, r.spec.Name)
+	return removeProject(ctx, h, r.projectName())
 }
 
 // removeProject stops and removes a compose project's containers (docker rm without -v keeps

@@ -3,6 +3,7 @@ package stack
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path"
 
 	"github.com/berth-dev/berth/modules"
@@ -78,7 +79,8 @@ func (v *RevertResource) Apply(ctx context.Context, h modules.Host, c modules.Ch
 	if !ok {
 		return fmt.Errorf("rollback of stack %s on %s carries no observation: plan again", v.r.spec.Name, h.Name())
 	}
-	r, cur, tm := v.r, st.running, st.target.Manifest
+	cur, tm := st.running, st.target.Manifest
+	r := v.r.in(cur.project())
 	if err := r.prepareDirs(ctx, h); err != nil {
 		return err
 	}
@@ -88,11 +90,23 @@ func (v *RevertResource) Apply(ctx context.Context, h modules.Host, c modules.Ch
 	if err := r.copyVersion(ctx, h, path.Join(r.versionsDir(), st.target.Name), tm, cur.fileNames()); err != nil {
 		return r.undoWrite(ctx, h, cur, err)
 	}
+	// The version kept its ports in its override; the replica serves on the ones the
+	// placement has now (a start-first deploy may have switched them since).
+	ow := modules.FileWrite{Path: path.Join(r.spec.Dir, OverrideFileName), Content: overrideFile(r.spec), Mode: 0o644}
+	if err := h.WriteFile(ctx, ow); err != nil {
+		return r.undoWrite(ctx, h, cur, err)
+	}
 	if err := r.startVersion(ctx, h, tm); err != nil {
 		return r.rollback(ctx, h, cur, err)
 	}
 	m := *tm
 	m.DeployedAt, m.DeployedBy = r.now().UTC(), r.spec.Operator
+	m.Project, m.Ports = cur.project(), cur.Ports
+	m.Files = maps.Clone(tm.Files)
+	if m.Files == nil {
+		m.Files = map[string]string{}
+	}
+	m.Files[OverrideFileName] = sha256Hex(overrideFile(r.spec))
 	prev := *cur
 	prev.Previous = nil
 	m.Previous = &prev

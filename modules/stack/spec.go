@@ -98,6 +98,10 @@ type Spec struct {
 	// host keeps for rollback (0: DefaultKeep).
 	Operator string
 	Keep     int
+	// StartFirst deploys a running replica beside the running version, as the stack's other
+	// colour on Ports (the replica's standby ports until the switch), rather than in place
+	// (see colour.go). The plan decides it (schedule.StrategyFor).
+	StartFirst bool
 }
 
 // Resource is a compose stack on one host.
@@ -108,6 +112,8 @@ type Resource struct {
 	poll  time.Duration
 	sleep func(ctx context.Context, d time.Duration) error
 	now   func() time.Time
+	// project is the compose project (colour) acted on; "" is the stack's name (see in).
+	project string
 }
 
 var (

@@ -25,6 +25,13 @@ type Replica struct {
 	Index int            `json:"index"`
 	Host  string         `json:"host"`
 	Ports map[string]int `json:"ports,omitempty"` // port name -> host port
+	// Standby are the ports a start-first deploy starts the replica's next version on, held
+	// for it so that no other stack takes them (see Stack.Standby). They alternate with Ports.
+	Standby map[string]int `json:"standby,omitempty"`
+	// Beside marks a replica whose new version this plan starts beside the running one:
+	// Ports are the new version's, Standby those the old one serves on until the switch (see
+	// Assignment.StartBeside). Never part of a lock file.
+	Beside bool `json:"beside,omitempty"`
 	// Status says how this placement relates to the current assignment.
 	Status Status `json:"status"`
 	// From is the host a moved replica leaves.
@@ -69,6 +76,33 @@ func (a Assignment) Changed() bool {
 		}
 	}
 	return false
+}
+
+// StartBeside returns a copy of a in which the replicas of a start-first rollout take their
+// standby ports and hand the ports they serve on now to the standby: the placement once the
+// switch is done, which the balancers are rendered from and the lock file records.
+func (a Assignment) StartBeside(ro Rollout) Assignment {
+	out := Assignment{Stacks: make([]StackPlacement, len(a.Stacks))}
+	copy(out.Stacks, a.Stacks)
+	sp := out.Stack(ro.Stack)
+	if sp == nil || ro.Strategy != StartFirst {
+		return out
+	}
+	sp.Replicas = append([]Replica(nil), sp.Replicas...)
+	for i := range sp.Replicas {
+		r := &sp.Replicas[i]
+		for _, sw := range ro.Switches {
+			if sw.Index == r.Index && sw.Host == r.Host && !r.Beside {
+				r.Ports, r.Standby, r.Beside = copyPorts(r.Standby), copyPorts(r.Ports), true
+				why := "start-first: " + portChanges(r.Standby, r.Ports)
+				if r.Reason != "" {
+					why = r.Reason + "; " + why
+				}
+				r.Reason = why
+			}
+		}
+	}
+	return out
 }
 
 // sortAssignment puts stacks in name order and replicas in index order.

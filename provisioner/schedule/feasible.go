@@ -1,9 +1,9 @@
 package schedule
 
-// check says whether a replica of st may run on hs now. cur are the ports the replica
-// already holds on hs (nil unless it is a current replica staying there). check changes
-// nothing.
-func check(st *stackState, hs *hostState, cur map[string]int) reject {
+// check says whether a replica of st may run on hs now. cur and standby are the ports and
+// standby ports the replica already holds on hs (nil unless it is a current replica staying
+// there). check changes nothing.
+func check(st *stackState, hs *hostState, cur, standby map[string]int) reject {
 	switch {
 	case hs.host.Drain:
 		return reject{kind: rejDrained}
@@ -14,12 +14,13 @@ func check(st *stackState, hs *hostState, cur map[string]int) reject {
 	case hs.capMem > 0 && hs.usedMem+st.mem > hs.capMem:
 		return reject{kind: rejMemory, need: st.mem, free: max(0, hs.capMem-hs.usedMem)}
 	}
-	return checkPorts(st, hs, cur)
+	return checkPorts(st, hs, cur, standby)
 }
 
 // checkPorts checks the fixed ports are free for the stack and enough of the range is
-// left for the automatic ports that cannot keep their current number.
-func checkPorts(st *stackState, hs *hostState, cur map[string]int) reject {
+// left for the automatic ports that cannot keep their current number (and their standby
+// ports, for a start-first stack).
+func checkPorts(st *stackState, hs *hostState, cur, standby map[string]int) reject {
 	name := st.spec.Name
 	auto, fromRange := 0, 0
 	for _, pt := range st.spec.Ports {
@@ -32,10 +33,12 @@ func checkPorts(st *stackState, hs *hostState, cur map[string]int) reject {
 			}
 			continue
 		}
-		if q, ok := cur[pt.Name]; ok && keepable(st, hs, q) {
-			continue
+		if q, ok := cur[pt.Name]; !ok || !keepable(st, hs, q) {
+			auto++
 		}
-		auto++
+		if q, ok := standby[pt.Name]; st.spec.Standby && (!ok || !keepable(st, hs, q)) {
+			auto++
+		}
 	}
 	if auto == 0 {
 		return reject{}

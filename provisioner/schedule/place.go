@@ -137,7 +137,7 @@ func (p *placer) reserveCurrent() {
 	for _, name := range names {
 		for _, r := range p.current[name] {
 			if hs := p.byName[r.Host]; hs != nil {
-				for _, port := range sortedPorts(r.Ports) {
+				for _, port := range append(sortedPorts(r.Ports), sortedPorts(r.Standby)...) {
 					hs.reserve(port, name)
 				}
 			}
@@ -185,18 +185,18 @@ func (p *placer) keepOne(st *stackState, r Replica) {
 	if hs != nil && !st.selects(hs.idx) {
 		rej = reject{kind: rejNotSelected}
 	} else if hs != nil {
-		rej = check(st, hs, r.Ports)
+		rej = check(st, hs, r.Ports, r.Standby)
 	}
 	if !rej.ok() {
 		st.moves[r.Index] = move{from: r.Host, reason: r.Host + ": " + rej.text(), ports: r.Ports}
 		return
 	}
-	ports := assignPorts(st, hs, r.Ports)
-	p.commit(st, hs, Replica{Index: r.Index, Host: r.Host, Ports: ports, Status: Kept, Reason: portChanges(r.Ports, ports)})
+	ports, standby := assignPorts(st, hs, r.Ports, r.Standby)
+	p.commit(st, hs, Replica{Index: r.Index, Host: r.Host, Ports: ports, Standby: standby, Status: Kept, Reason: joinReasons(portChanges(r.Ports, ports), standbyChanges(r.Standby, standby))})
 }
 
 func removed(r Replica, reason string) Replica {
-	return Replica{Index: r.Index, Host: r.Host, Ports: copyPorts(r.Ports), Status: Removed, Reason: reason}
+	return Replica{Index: r.Index, Host: r.Host, Ports: copyPorts(r.Ports), Standby: copyPorts(r.Standby), Status: Removed, Reason: reason}
 }
 
 // commit records replica r of st on hs.
@@ -237,7 +237,7 @@ func (p *placer) placeOne(st *stackState, index int) {
 		prefer = mv.ports
 		r.Status, r.From, r.Reason = Moved, mv.from, mv.reason
 	}
-	r.Ports = assignPorts(st, hs, prefer)
+	r.Ports, r.Standby = assignPorts(st, hs, prefer, nil)
 	p.commit(st, hs, r)
 }
 
@@ -251,7 +251,7 @@ func (p *placer) noFit(st *stackState, index int, mv move) Problem {
 	for _, hs := range p.hosts {
 		reason := notSelected
 		if st.selects(hs.idx) {
-			reason = check(st, hs, nil).text()
+			reason = check(st, hs, nil, nil).text()
 		}
 		prob.Hosts = append(prob.Hosts, HostReason{Host: hs.host.Name, Reason: reason})
 	}

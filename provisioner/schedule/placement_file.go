@@ -34,6 +34,8 @@ type LockReplica struct {
 	Index int            `json:"index"`
 	Host  string         `json:"host"`
 	Ports map[string]int `json:"ports,omitempty"`
+	// Standby are the ports a start-first stack's next version starts on (Replica.Standby).
+	Standby map[string]int `json:"standby,omitempty"`
 }
 
 // NewPlacementFile records the placements of a (stacks without replicas and removed replicas
@@ -46,7 +48,7 @@ func NewPlacementFile(a Assignment) PlacementFile {
 		}
 		var ls LockStack
 		for _, r := range s.Replicas {
-			ls.Replicas = append(ls.Replicas, LockReplica{Index: r.Index, Host: r.Host, Ports: copyPorts(r.Ports)})
+			ls.Replicas = append(ls.Replicas, LockReplica{Index: r.Index, Host: r.Host, Ports: copyPorts(r.Ports), Standby: copyPorts(r.Standby)})
 		}
 		sort.Slice(ls.Replicas, func(i, j int) bool { return ls.Replicas[i].Index < ls.Replicas[j].Index })
 		lf.Stacks[s.Name] = ls
@@ -61,7 +63,7 @@ func (lf PlacementFile) Assignment() Assignment {
 	for name, ls := range lf.Stacks {
 		sp := StackPlacement{Name: name}
 		for _, r := range ls.Replicas {
-			sp.Replicas = append(sp.Replicas, Replica{Index: r.Index, Host: r.Host, Ports: copyPorts(r.Ports), Status: Kept})
+			sp.Replicas = append(sp.Replicas, Replica{Index: r.Index, Host: r.Host, Ports: copyPorts(r.Ports), Standby: copyPorts(r.Standby), Status: Kept})
 		}
 		a.Stacks = append(a.Stacks, sp)
 	}
@@ -127,6 +129,11 @@ func (lf PlacementFile) check() error {
 			for pn, p := range r.Ports {
 				if p < 1 || p > 65535 {
 					return fmt.Errorf("stack %q replica %d: port %q is %d, not within 1-65535", name, r.Index, pn, p)
+				}
+			}
+			for pn, p := range r.Standby {
+				if p < 1 || p > 65535 || p == r.Ports[pn] {
+					return fmt.Errorf("stack %q replica %d: standby port %q is %d, not within 1-65535 or the same as its port", name, r.Index, pn, p)
 				}
 			}
 		}

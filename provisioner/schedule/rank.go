@@ -33,7 +33,7 @@ func pick(st *stackState, hosts []*hostState) *hostState {
 	var best *hostState
 	var bestRank rank
 	for _, hs := range hosts {
-		if !st.selects(hs.idx) || !check(st, hs, nil).ok() {
+		if !st.selects(hs.idx) || !check(st, hs, nil, nil).ok() {
 			continue
 		}
 		r := rank{spread: st.spreadCount(hs), load: hs.load(st.cpu, st.mem), replicas: hs.replicas, byCount: st.cpu == 0 && st.mem == 0}

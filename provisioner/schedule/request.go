@@ -45,6 +45,9 @@ type Stack struct {
 	// Resources is what one replica needs.
 	Resources Resources
 	Ports     []Port
+	// Standby holds a second host port per automatic port of each replica, for start-first
+	// deploys (see StrategyFor): the next version starts on it beside the running one.
+	Standby bool
 }
 
 // Port asks for a host port publishing a container port.

@@ -23,7 +23,15 @@ func TestRolloutGolden(t *testing.T) {
 		{Stack: "worker", Replicas: 3, Recreate: refs("h1", "h2", "h3")},
 		{Stack: "api", Replicas: 5, Recreate: refs("h1", "h2", "h3", "h4", "h5"), Balancers: []string{"b", "a"},
 			Policy: UpdatePolicy{Parallel: 2, DrainTimeout: 5 * time.Second}},
-		{Stack: "single", Replicas: 1, Recreate: refs("h1"), Balancers: []string{"edge"}},
+		{Stack: "single", Replicas: 1, Recreate: refs("h1"), Balancers: []string{"edge"}, Placed: placed(1, "h1", 20000, 20001)},
+		{Stack: "lonely", Replicas: 1, Recreate: refs("h1")},
+		{Stack: "pinned", Replicas: 1, Recreate: refs("h1"), Balancers: []string{"edge"}, Beside: "port http has the fixed host port 8080"},
+		{Stack: "asked", Replicas: 2, Recreate: refs("h1", "h2"), Balancers: []string{"b", "a"}, Policy: UpdatePolicy{Strategy: StartFirst},
+			Placed: append(placed(1, "h1", 20001, 20000), placed(2, "h2", 20000, 20002)...)},
+		{Stack: "asked-alone", Replicas: 2, Recreate: refs("h1", "h2"), Policy: UpdatePolicy{Strategy: StartFirst}},
+		{Stack: "asked-pinned", Replicas: 1, Recreate: refs("h1"), Balancers: []string{"edge"}, Policy: UpdatePolicy{Strategy: StartFirst}, Beside: "named volume data belongs to the compose project"},
+		{Stack: "no-standby", Replicas: 1, Recreate: refs("h1"), Balancers: []string{"edge"}, Placed: []Replica{{Index: 1, Host: "h1", Ports: map[string]int{"http": 20000}}}},
+		{Stack: "stop-asked", Replicas: 1, Recreate: refs("h1"), Balancers: []string{"edge"}, Policy: UpdatePolicy{Strategy: AllAtOnce}},
 		{Stack: "bulk", Replicas: 2, Recreate: refs("h1", "h2"), Balancers: []string{"edge"}, Policy: UpdatePolicy{Strategy: AllAtOnce}},
 		{Stack: "wide", Replicas: 2, Recreate: refs("h1", "h2"), Balancers: []string{"edge"}, Policy: UpdatePolicy{Parallel: 2}},
 		{Stack: "grown", Replicas: 3, Recreate: refs("h1"), Balancers: []string{"edge"}},
@@ -34,6 +42,34 @@ func TestRolloutGolden(t *testing.T) {
 		b.WriteString("\n")
 	}
 	golden(t, "rollout.golden", b.String())
+}
+
+func placed(index int, host string, port, standby int) []Replica {
+	return []Replica{{Index: index, Host: host, Ports: map[string]int{"http": port}, Standby: map[string]int{"http": standby}}}
+}
+
+// TestStartBeside checks the placement after a start-first switch: the replica serves on
+// its former standby port, keeps the port it left as its standby, and the plan says so.
+func TestStartBeside(t *testing.T) {
+	a := Assignment{Stacks: []StackPlacement{
+		{Name: "other", Replicas: placed(0, "h1", 20005, 20006)},
+		{Name: "web", Replicas: placed(0, "h1", 20000, 20001)},
+	}}
+	ro := PlanRollout(RolloutRequest{Stack: "web", Replicas: 1, Recreate: []ReplicaRef{{Index: 0, Host: "h1"}}, Balancers: []string{"edge"}, Placed: a.Stacks[1].Replicas})
+	got := a.StartBeside(ro)
+	r := got.Stack("web").Replicas[0]
+	if r.Ports["http"] != 20001 || r.Standby["http"] != 20000 || !r.Beside || r.Reason != "start-first: port http: 20000 -> 20001" {
+		t.Errorf("after the switch: %+v", r)
+	}
+	if a.Stacks[1].Replicas[0].Ports["http"] != 20000 {
+		t.Errorf("StartBeside changed its input: %+v", a.Stacks[1].Replicas[0])
+	}
+	if o := got.Stack("other").Replicas[0]; o.Beside || o.Ports["http"] != 20005 {
+		t.Errorf("another stack moved: %+v", o)
+	}
+	if back := NewPlacementFile(got).Assignment().StartBeside(PlanRollout(RolloutRequest{Stack: "web", Replicas: 1, Recreate: []ReplicaRef{{Index: 0, Host: "h1"}}, Balancers: []string{"edge"}, Placed: NewPlacementFile(got).Assignment().Stack("web").Replicas})); back.Stack("web").Replicas[0].Ports["http"] != 20000 {
+		t.Errorf("the next deploy does not alternate back: %+v", back.Stack("web").Replicas[0])
+	}
 }
 
 // TestRolloutProperties checks, over random requests, what every rolling plan promises: each
@@ -54,13 +90,20 @@ func TestRolloutProperties(t *testing.T) {
 		if rng.Intn(2) == 0 {
 			req.Balancers = []string{"edge"}
 		}
+		for _, r := range rec {
+			req.Placed = append(req.Placed, placed(r.Index, r.Host, 20000, 20001)...)
+		}
 		ro := PlanRollout(req)
 		if again := PlanRollout(req); again.String() != ro.String() {
 			t.Fatalf("not deterministic:\n%s\n%s", ro, again)
 		}
 		if replicas < 2 {
-			if ro.Strategy != AllAtOnce || len(ro.Batches) != 0 {
-				t.Fatalf("a single replica rolls: %s", ro)
+			want, batches := AllAtOnce, 0
+			if len(req.Balancers) > 0 {
+				want, batches = StartFirst, len(rec)
+			}
+			if ro.Strategy != want || len(ro.Batches) != batches || len(ro.Switches) != batches {
+				t.Fatalf("a single replica (balancers %v): %s", req.Balancers, ro)
 			}
 			continue
 		}
