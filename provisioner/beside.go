@@ -136,7 +136,7 @@ func (e *Engine) runStartFirst(ctx context.Context, s *Session, ro schedule.Roll
 		res.Error = why
 		return res
 	}
-	live, err := e.liveServers(ctx, s, ro)
+	live, err := e.liveServers(ctx, s, ro, "it cannot be switched")
 	if err != nil {
 		why := fmt.Sprintf("start-first update of stack.%s did not start, no container was touched: %v", ro.Stack, err)
 		for _, b := range ro.Batches {
@@ -169,8 +169,9 @@ func (e *Engine) runStartFirst(ctx context.Context, s *Session, ro schedule.Roll
 
 // liveServers asks every balancer host routing to the stack for its servers: the admin
 // socket must answer before any container starts. Servers HAProxy does not have yet (a
-// frontend this apply adds) are left to the reload.
-func (e *Engine) liveServers(ctx context.Context, s *Session, ro schedule.Rollout) (map[drainTarget]bool, error) {
+// frontend this apply adds) are left to the reload. cannot says what a balancer host outside
+// the run prevents, for the error.
+func (e *Engine) liveServers(ctx context.Context, s *Session, ro schedule.Rollout, cannot string) (map[drainTarget]bool, error) {
 	live := map[drainTarget]bool{}
 	stats := map[string]map[string]balancer.ServerStat{}
 	for _, b := range ro.Batches {
@@ -179,7 +180,7 @@ func (e *Engine) liveServers(ctx context.Context, s *Session, ro schedule.Rollou
 				if _, ok := stats[t.host]; !ok {
 					hs := s.hosts[t.host]
 					if hs == nil || hs.conn == nil || hs.plan.Error != "" {
-						return nil, fmt.Errorf("balancer host %s routes to stack.%s and is not in this run: it cannot be switched (add it to --limit)", t.host, ro.Stack)
+						return nil, fmt.Errorf("balancer host %s routes to stack.%s and is not in this run: %s (add it to --limit)", t.host, ro.Stack, cannot)
 					}
 					st, err := balancer.Stats(ctx, hs.conn)
 					if err != nil {

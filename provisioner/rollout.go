@@ -240,34 +240,12 @@ func (e *Engine) runRollout(ctx context.Context, s *Session, ro schedule.Rollout
 
 // liveTargets asks every balancer host of the rollout for its servers: the admin socket must
 // answer before any replica is touched. Servers HAProxy does not have yet (a frontend this
-// apply adds) serve nobody and are not drained.
+// apply adds) serve nobody and are not drained. A rollout that drains nothing asks nobody.
 func (e *Engine) liveTargets(ctx context.Context, s *Session, ro schedule.Rollout) (map[drainTarget]bool, error) {
-	live := map[drainTarget]bool{}
 	if !ro.Drain {
-		return live, nil
+		return map[drainTarget]bool{}, nil
 	}
-	stats := map[string]map[string]balancer.ServerStat{}
-	for _, b := range ro.Batches {
-		for _, ref := range b {
-			for _, t := range targets(e.Inventory, ro.Stack, ref.Index) {
-				if _, ok := stats[t.host]; !ok {
-					hs := s.hosts[t.host]
-					if hs == nil || hs.conn == nil || hs.plan.Error != "" {
-						return nil, fmt.Errorf("balancer host %s routes to stack.%s and is not in this run: its replicas cannot be drained (add it to --limit)", t.host, ro.Stack)
-					}
-					st, err := balancer.Stats(ctx, hs.conn)
-					if err != nil {
-						return nil, err
-					}
-					stats[t.host] = st
-				}
-				if _, ok := stats[t.host][t.backend+"/"+t.server]; ok {
-					live[t] = true
-				}
-			}
-		}
-	}
-	return live, nil
+	return e.liveServers(ctx, s, ro, "its replicas cannot be drained")
 }
 
 // rollReplica drains one replica, runs its deploy and puts it back. Putting it back runs
