@@ -21,6 +21,11 @@ const rolloutMain = `variable "strategy" {
   default = "rolling"
 }
 
+variable "parallel" {
+  type    = number
+  default = 1
+}
+
 stack "slow" {
   compose  = "stacks/slow"
   env_file = "slow.env"
@@ -36,6 +41,7 @@ stack "slow" {
   }
   update {
     strategy      = var.strategy
+    parallel      = var.parallel
     drain_timeout = "10s"
   }
 }
@@ -50,18 +56,21 @@ balancer "edge" {
 }
 `
 
-// rolloutCompose answers "VERSION CONTAINER-ID" after a 4 s start; version "bad" never
-// turns healthy.
+// rolloutCompose answers "VERSION CONTAINER-ID" after a 4 s start, and /cgi-bin/hold after
+// 45 s (a request that outlasts the drain timeout); version "bad" never turns healthy, nor
+// does version V on a host that has the file /srv/slow-flags/fail-V.
 const rolloutCompose = `services:
   web:
     image: IMAGE
     environment:
       VERSION: ${VERSION}
-    command: ["sh", "-c", "sleep 4 && mkdir -p /www && echo \"$$VERSION $$(hostname)\" > /www/index.html && exec httpd -f -p 8080 -h /www"]
+    command: ["sh", "-c", "sleep 4 && mkdir -p /www/cgi-bin && echo \"$$VERSION $$(hostname)\" > /www/index.html && printf '#!/bin/sh\\nsleep 45\\necho Content-Type: text/plain\\necho\\necho held\\n' > /www/cgi-bin/hold && chmod +x /www/cgi-bin/hold && exec httpd -f -p 8080 -h /www"]
     expose:
       - "8080"
+    volumes:
+      - /srv/slow-flags:/flags:ro
     healthcheck:
-      test: ["CMD-SHELL", "[ \"$$VERSION\" != bad ] && wget -q -O /dev/null http://127.0.0.1:8080/"]
+      test: ["CMD-SHELL", "[ \"$$VERSION\" != bad ] && [ ! -e /flags/fail-$$VERSION ] && wget -q -O /dev/null http://127.0.0.1:8080/"]
       interval: 1s
       timeout: 2s
       retries: 8
@@ -205,9 +214,7 @@ func TestRollingUpdate(t *testing.T) {
 			t.Errorf("the summary does not say which replicas keep which version:\n%s", out)
 		}
 		t.Logf("the summary, for the record:\n%s", out[max(0, strings.Index(out, "Summary:")):])
-		if st := r.exec(ctx, t, bed.Host("h4"), "sh", "-c", "echo 'show stat' | python3 -c \"import socket,sys;s=socket.socket(socket.AF_UNIX);s.connect('/run/haproxy/admin.sock');s.sendall(sys.stdin.buffer.read());s.shutdown(1);sys.stdout.write(s.makefile().read())\" | grep '^slow_http,slow-' | cut -d, -f2,18"); strings.Count(st, ",UP") != 3 {
-			t.Errorf("HAProxy does not have every replica up after the failed rollout:\n%s", st)
-		}
+		r.wantAllUp(ctx, t, "after the failed rollout")
 	})
 	t.Run("rollback brings the version before the running one back on every replica, rolling, and fails no request", func(t *testing.T) {
 		hist := r.berth(ctx, t, 0, "history", "slow", r.dir)
@@ -228,4 +235,5 @@ func TestRollingUpdate(t *testing.T) {
 		}
 		r.wantVersion(ctx, t, "v1b")
 	})
+	rolloutFaults(ctx, t, r)
 }

@@ -28,6 +28,9 @@ type RolloutResult struct {
 	Updated  []schedule.ReplicaRef `json:"updated"`
 	// Previous replicas still run the version they had: the rollout stopped before them.
 	Previous []schedule.ReplicaRef `json:"previous,omitempty"`
+	// Returned are the replicas of the failed batch whose deploy had succeeded and that
+	// were returned to the version they had (they are also in Previous).
+	Returned []schedule.ReplicaRef `json:"returned,omitempty"`
 	// Failed is the replica whose batch failed (and was rolled back), Error why.
 	Failed *schedule.ReplicaRef `json:"failed,omitempty"`
 	Error  string               `json:"error,omitempty"`
@@ -41,8 +44,12 @@ func (e *Engine) planRollouts(ctx context.Context, s *Session) {
 	var beside []schedule.Rollout
 	for _, st := range e.Inventory.Stacks {
 		req := rolloutRequest(e.Inventory, st)
+		req.Returnable = true
 		for _, step := range s.recreations(st.Name) {
 			req.Recreate = append(req.Recreate, step.ref)
+			if _, ok := step.step.Resource.(returner); !ok {
+				req.Returnable = false
+			}
 			if _, ok := step.step.Resource.(besideDeployer); !ok && req.Beside == "" {
 				req.Beside = "a rollback brings the previous version back in place"
 			}
@@ -175,12 +182,24 @@ func (e *Engine) runRollouts(ctx context.Context, s *Session, results map[string
 	return out
 }
 
+// returner is a deploy that can be undone after it succeeded: Return brings the replica
+// back to the version the change replaced (see stack.Resource.Return).
+type returner interface {
+	Return(ctx context.Context, h modules.Host, c modules.Change) error
+}
+
+var (
+	_ returner = (*stack.Resource)(nil)
+	_ returner = (*stack.RevertResource)(nil)
+)
+
 // runRollout updates a stack's replicas batch by batch: each replica of a batch is drained
 // from every balancer routing to it, recreated (its deploy rolls itself back when it does not
 // turn healthy) and put back once HAProxy sees it up; the next batch starts only when the
 // whole batch is back. The first failure stops the rollout: later batches keep the version
-// they had. Once a batch started it finishes, even when a Ctrl-C asked to stop: a replica is
-// never left drained.
+// they had and, when the plan says so (Rollout.ReturnBatch), the replicas of the failed batch
+// that turned healthy are returned to the version they had (see returnReplica). Once a batch
+// started it finishes, even when a Ctrl-C asked to stop: a replica is never left drained.
 func (e *Engine) runRollout(ctx context.Context, s *Session, ro schedule.Rollout, results map[string]*HostResult) RolloutResult {
 	res := RolloutResult{Stack: ro.Stack, Strategy: ro.Strategy}
 	steps := map[string]*Step{}
@@ -218,24 +237,44 @@ func (e *Engine) runRollout(ctx context.Context, s *Session, ro schedule.Rollout
 			}()
 		}
 		wg.Wait()
-		failed := -1
-		for j, err := range errs {
+		failed := slices.IndexFunc(errs, func(err error) bool { return err != nil })
+		if failed < 0 {
+			res.Updated = append(res.Updated, batch...)
+			continue
+		}
+		res.Failed = &batch[failed]
+		why := fmt.Sprintf("batch %d failed on %s and was rolled back there: %v", i+1, batch[failed].Host, errs[failed])
+		var kept []string
+		for j, ref := range batch {
 			switch {
-			case err == nil:
-				res.Updated = append(res.Updated, batch[j])
-			case failed < 0:
-				failed = j
-				fallthrough
+			case errs[j] != nil:
+				res.Previous = append(res.Previous, ref)
+			case !ro.ReturnBatch:
+				res.Updated = append(res.Updated, ref)
 			default:
-				res.Previous = append(res.Previous, batch[j])
+				if err := e.returnReplica(ctx, s, ro, ref, steps[ref.Host], results[ref.Host], live); err != nil {
+					res.Updated = append(res.Updated, ref)
+					kept = append(kept, fmt.Sprintf("returning replica %d on %s failed: %v", ref.Index, ref.Host, err))
+					continue
+				}
+				res.Returned = append(res.Returned, ref)
+				res.Previous = append(res.Previous, ref)
 			}
 		}
-		if failed >= 0 {
-			res.Failed = &batch[failed]
-			return stop(i+1, fmt.Sprintf("batch %d failed on %s and was rolled back there: %v", i+1, batch[failed].Host, errs[failed]))
+		if len(res.Returned) > 0 {
+			why += fmt.Sprintf("; the batch's other replicas were returned to the version they had: %s", refList(res.Returned))
 		}
+		return stop(i+1, strings.Join(append([]string{why}, kept...), "\n"))
 	}
 	return res
+}
+
+func refList(rs []schedule.ReplicaRef) string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, fmt.Sprintf("replica %d on %s", r.Index, r.Host))
+	}
+	return strings.Join(out, ", ")
 }
 
 // liveTargets asks every balancer host of the rollout for its servers: the admin socket must
@@ -256,6 +295,67 @@ func (e *Engine) rollReplica(ctx context.Context, s *Session, ro schedule.Rollou
 		return fmt.Errorf("host %s did not finish its earlier changes: %s", ref.Host, r.Error)
 	}
 	hs := s.hosts[ref.Host]
+	err := e.whileDrained(ctx, s, ro, ref, st, live, func(ctx context.Context) error {
+		if e.HostLock != nil {
+			release, err := e.HostLock(ctx, hs.conn)
+			if err != nil {
+				return err
+			}
+			defer release()
+		}
+		return e.runStep(ctx, hs, *st)
+	})
+	if err != nil {
+		e.failAt(r, *st, err.Error())
+		return err
+	}
+	st.applied = true
+	r.Applied++
+	r.Outcome = OutcomeChanged
+	return nil
+}
+
+// returnReplica brings a replica whose deploy succeeded back to the version it had, drained
+// like a deploy, on a context an interrupt does not cancel: a failed batch goes back as a
+// whole even when a Ctrl-C made it fail.
+func (e *Engine) returnReplica(ctx context.Context, s *Session, ro schedule.Rollout, ref schedule.ReplicaRef, st *Step, r *HostResult, live map[drainTarget]bool) error {
+	rt, ok := st.Resource.(returner)
+	if !ok {
+		return fmt.Errorf("%s cannot be returned to the version it had", st.Change.Address)
+	}
+	hs := s.hosts[ref.Host]
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ro.Timeout+2*enableTimeout+returnTimeout)
+	defer cancel()
+	e.note(ref.Host, st, fmt.Sprintf("returning replica %d on %s to the version it had: its batch failed", ref.Index, ref.Host))
+	err := e.whileDrained(ctx, s, ro, ref, st, live, func(ctx context.Context) error {
+		if e.HostLock != nil {
+			release, err := e.HostLock(ctx, hs.conn)
+			if err != nil {
+				return err
+			}
+			defer release()
+		}
+		return rt.Return(ctx, hs.conn, st.Change)
+	})
+	if err != nil {
+		e.failAt(r, *st, err.Error())
+		return err
+	}
+	// The deploy no longer stands: the replica runs what it ran before this apply.
+	st.applied = false
+	e.note(ref.Host, st, fmt.Sprintf("replica %d on %s returned to the version it had", ref.Index, ref.Host))
+	return nil
+}
+
+// returnTimeout bounds a replica's return beyond its drain and put-back: the stack's own
+// undo has its bound (its health timeout and more), this one is a backstop.
+const returnTimeout = 10 * time.Minute
+
+// whileDrained runs do with the replica out of every live balancer server routing to it, and
+// puts it back whatever happened: the replica then runs either the version do brought or,
+// rolled back, the one it had. Putting it back runs on a context of its own, so that an
+// interrupt never leaves a server drained.
+func (e *Engine) whileDrained(ctx context.Context, s *Session, ro schedule.Rollout, ref schedule.ReplicaRef, st *Step, live map[drainTarget]bool, do func(context.Context) error) error {
 	var drained []drainTarget
 	err := func() error {
 		for _, t := range targets(e.Inventory, ro.Stack, ref.Index) {
@@ -274,17 +374,8 @@ func (e *Engine) rollReplica(ctx context.Context, s *Session, ro schedule.Rollou
 			}
 			e.note(ref.Host, st, msg)
 		}
-		if e.HostLock != nil {
-			release, err := e.HostLock(ctx, hs.conn)
-			if err != nil {
-				return err
-			}
-			defer release()
-		}
-		return e.runStep(ctx, hs, *st)
+		return do(ctx)
 	}()
-	// Back into rotation whatever happened: the replica runs either the new version or,
-	// rolled back, the previous one.
 	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), enableTimeout+10*time.Second)
 	defer cancel()
 	for _, t := range drained {
@@ -293,14 +384,7 @@ func (e *Engine) rollReplica(ctx context.Context, s *Session, ro schedule.Rollou
 			err = errors.Join(err, eerr)
 		}
 	}
-	if err != nil {
-		e.failAt(r, *st, err.Error())
-		return err
-	}
-	st.applied = true
-	r.Applied++
-	r.Outcome = OutcomeChanged
-	return nil
+	return err
 }
 
 // note reports a step of a rollout on the replica's host.
@@ -315,6 +399,10 @@ func markRollouts(results map[string]*HostResult, rs []RolloutResult) {
 		for _, ref := range ro.Previous {
 			r := results[ref.Host]
 			if r == nil || r.Outcome == OutcomeFailed || (ro.Failed != nil && *ro.Failed == ref) {
+				continue
+			}
+			if slices.Contains(ro.Returned, ref) {
+				r.Error = strings.TrimSpace(r.Error + fmt.Sprintf(" stack.%s replica %d returned to the version it had: its batch failed (%s)", ro.Stack, ref.Index, firstLine(ro.Error)))
 				continue
 			}
 			if r.Applied == 0 {

@@ -116,3 +116,13 @@ func (v *RevertResource) Apply(ctx context.Context, h modules.Host, c modules.Ch
 	}
 	return r.recordVersion(ctx, h, &m, tm.fileNames())
 }
+
+// Return implements the same undo as Resource.Return for a rollback that succeeded: the
+// version it replaced (the one running before, its files kept under previous/) comes back.
+func (v *RevertResource) Return(ctx context.Context, h modules.Host, c modules.Change) error {
+	st, ok := c.Observed.(*revertState)
+	if !ok {
+		return fmt.Errorf("rollback of stack %s on %s carries no observation: plan again", v.r.spec.Name, h.Name())
+	}
+	return v.r.in(st.running.project()).returnTo(ctx, h, st.running, st.target.Manifest.fileNames())
+}

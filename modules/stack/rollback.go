@@ -176,3 +176,45 @@ func indent(s string) string {
 	}
 	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
 }
+
+// Return brings a replica whose deploy (change c) succeeded back to the version that deploy
+// replaced. The engine calls it on the replicas of a rolling batch that turned healthy when
+// another replica of the same batch did not, so that the batch goes back as a whole. The
+// change carries the replaced version's manifest, and the deploy kept its files under
+// previous/: nothing is read from the host to decide. It runs on a context of its own, like
+// a rollback: an interrupted apply must not leave the replica half way.
+func (r *Resource) Return(ctx context.Context, h modules.Host, c modules.Change) error {
+	d, ok := c.Observed.(*deployState)
+	if !ok || d.manifest == nil || d.beside {
+		return fmt.Errorf("stack %s on %s: change %s has no version to return to", r.spec.Name, h.Name(), c.Address)
+	}
+	var names []string
+	for _, f := range r.files {
+		names = append(names, f.rel)
+	}
+	return r.in(d.manifest.project()).returnTo(ctx, h, d.manifest, names)
+}
+
+// returnTo puts version old back from previous/ (names are the files of the version it
+// replaces), starts it, waits until it is healthy and records it as the running manifest
+// and a version of the history, as a rollback on demand does.
+func (r *Resource) returnTo(ctx context.Context, h modules.Host, old *Manifest, names []string) error {
+	ctx, cancel := r.undoContext(ctx)
+	defer cancel()
+	fail := func(err error) error {
+		return fmt.Errorf("return stack %s on %s to the version deployed %s: %w", r.spec.Name, h.Name(), old.DeployedAt.UTC().Format("2006-01-02 15:04:05Z"), err)
+	}
+	if err := r.copyVersion(ctx, h, r.previousDir(), old, names); err != nil {
+		return fail(err)
+	}
+	if err := r.startVersion(ctx, h, old); err != nil {
+		return fail(err)
+	}
+	m := *old
+	m.DeployedAt, m.DeployedBy, m.Previous = r.now().UTC(), r.spec.Operator, nil
+	w := modules.FileWrite{Path: r.manifestPath(), Content: mustJSON(&m), Mode: 0o600, MkdirParents: true}
+	if err := h.WriteFile(ctx, w); err != nil {
+		return fail(fmt.Errorf("write %s: %w", w.Path, err))
+	}
+	return r.recordVersion(ctx, h, &m, old.fileNames())
+}

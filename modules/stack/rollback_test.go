@@ -238,3 +238,47 @@ func TestRollbackRunsAfterTheDeployWasCancelled(t *testing.T) {
 		t.Errorf("%d ups, want 2 (the new version, then the previous one)", s.ups-ups)
 	}
 }
+
+// A deploy that succeeded can be returned to the version it replaced, from the change alone:
+// the previous files from previous/, the previous image under its tag, recreated, and the
+// manifest describing the previous version again (the engine does it to the replicas of a
+// rolling batch that turned healthy when another of the batch did not).
+func TestReturnAfterASucceededDeploy(t *testing.T) {
+	s, _ := deployed(t, V2, nil)
+	old := manifestOf(t, s)
+	oldWeb := s.images["registry.test:5000/web:1"]
+	s.registry["registry.test:5000/web:1"] = "sha256:" + strings.Repeat("e", 64)
+	spec := testSpec(V2)
+	spec.ConfigFiles["conf/app.ini"] = []byte("new\n")
+	r := newResource(spec)
+	var dc modules.Change
+	for _, c := range plan(t, r, s.host) {
+		if err := r.Apply(context.Background(), s.host, c); err != nil {
+			t.Fatal(err)
+		}
+		if c.Op == OpDeploy {
+			dc = c
+		}
+	}
+	if s.images["registry.test:5000/web:1"] == oldWeb || manifestOf(t, s).Hash == old.Hash {
+		t.Fatal("the new version was not deployed")
+	}
+	ups := s.ups
+	if err := r.Return(context.Background(), s.host, dc); err != nil {
+		t.Fatalf("return: %v", err)
+	}
+	if s.images["registry.test:5000/web:1"] != oldWeb {
+		t.Error("the tag still points at the new image")
+	}
+	if m := manifestOf(t, s); m.Hash != old.Hash || m.Images["registry.test:5000/web:1"] != oldWeb {
+		t.Errorf("the manifest does not describe the previous version: hash %s, want %s", m.Hash, old.Hash)
+	}
+	if s.ups != ups+1 {
+		t.Errorf("want one up to return, got %d", s.ups-ups)
+	}
+	ran := strings.Join(s.host.Ran, "\n")
+	if want := "cp -p -- /var/lib/berth/stacks/shop/previous/conf/app.ini"; !strings.Contains(ran, want) {
+		t.Errorf("return did not run %q", want)
+	}
+	assertNoDataLoss(t, s.host.Ran)
+}

@@ -59,6 +59,9 @@ type RolloutRequest struct {
 	// Placed are the stack's replicas as the placement has them: the ports each serves on
 	// and its standby ports, where a start-first deploy starts the new version.
 	Placed []Replica
+	// Returnable says every replica's deploy can be undone after it succeeded: the replica
+	// brought back to the version it ran before (see Rollout.ReturnBatch).
+	Returnable bool
 }
 
 // Rollout is the decided order of a stack's update.
@@ -72,6 +75,11 @@ type Rollout struct {
 	// Batches run in order; the replicas of one batch at the same time. Empty for AllAtOnce:
 	// every replica is recreated by its host's own deploy.
 	Batches [][]ReplicaRef `json:"batches,omitempty"`
+	// ReturnBatch says a failed batch is rolled back as a whole: when a replica of a batch
+	// fails (and rolls itself back), the replicas of the same batch that turned healthy are
+	// drained again and returned to the version they ran before the rollout. Only batches of
+	// more than one replica need it.
+	ReturnBatch bool `json:"return_batch,omitempty"`
 	// Note says why the strategy is not the one asked for, or what it cannot do.
 	Note string `json:"note,omitempty"`
 	// Switches are the port moves of a start-first rollout, one per replica and port.
@@ -147,6 +155,7 @@ func PlanRollout(req RolloutRequest) Rollout {
 		ro.Batches = append(ro.Batches, reps[:k:k])
 		reps = reps[k:]
 	}
+	ro.ReturnBatch = req.Returnable && len(ro.Batches[0]) > 1
 	if n >= req.Replicas && ro.Drain {
 		ro.Note = fmt.Sprintf("parallel = %d takes every replica out of the balancers at once", n)
 	}
@@ -203,6 +212,12 @@ func (ro Rollout) String() string {
 				word = "balancers"
 			}
 			fmt.Fprintf(&b, ", each drained from %s %s first (drain timeout %s)", word, strings.Join(ro.Balancers, ", "), ro.Timeout)
+		}
+		switch {
+		case ro.ReturnBatch:
+			b.WriteString("; a failed batch is rolled back as a whole")
+		case len(ro.Batches[0]) > 1:
+			b.WriteString("; the replicas of a failed batch that turned healthy keep the new version")
 		}
 	}
 	if ro.Strategy == StartFirst && len(ro.Batches) > 0 {

@@ -19,10 +19,11 @@ func refs(hosts ...string) []ReplicaRef {
 // without a balancer, a batch size, a single replica, and an update asking for all at once.
 func TestRolloutGolden(t *testing.T) {
 	cases := []RolloutRequest{
-		{Stack: "hello", Replicas: 3, Recreate: refs("h3", "h1", "h2"), Balancers: []string{"edge"}},
+		{Stack: "hello", Replicas: 3, Recreate: refs("h3", "h1", "h2"), Balancers: []string{"edge"}, Returnable: true},
 		{Stack: "worker", Replicas: 3, Recreate: refs("h1", "h2", "h3")},
 		{Stack: "api", Replicas: 5, Recreate: refs("h1", "h2", "h3", "h4", "h5"), Balancers: []string{"b", "a"},
-			Policy: UpdatePolicy{Parallel: 2, DrainTimeout: 5 * time.Second}},
+			Policy: UpdatePolicy{Parallel: 2, DrainTimeout: 5 * time.Second}, Returnable: true},
+		{Stack: "kept", Replicas: 4, Recreate: refs("h1", "h2", "h3", "h4"), Policy: UpdatePolicy{Parallel: 2}},
 		{Stack: "single", Replicas: 1, Recreate: refs("h1"), Balancers: []string{"edge"}, Placed: placed(1, "h1", 20000, 20001)},
 		{Stack: "lonely", Replicas: 1, Recreate: refs("h1")},
 		{Stack: "pinned", Replicas: 1, Recreate: refs("h1"), Balancers: []string{"edge"}, Beside: "port http has the fixed host port 8080"},
@@ -33,7 +34,7 @@ func TestRolloutGolden(t *testing.T) {
 		{Stack: "no-standby", Replicas: 1, Recreate: refs("h1"), Balancers: []string{"edge"}, Placed: []Replica{{Index: 1, Host: "h1", Ports: map[string]int{"http": 20000}}}},
 		{Stack: "stop-asked", Replicas: 1, Recreate: refs("h1"), Balancers: []string{"edge"}, Policy: UpdatePolicy{Strategy: AllAtOnce}},
 		{Stack: "bulk", Replicas: 2, Recreate: refs("h1", "h2"), Balancers: []string{"edge"}, Policy: UpdatePolicy{Strategy: AllAtOnce}},
-		{Stack: "wide", Replicas: 2, Recreate: refs("h1", "h2"), Balancers: []string{"edge"}, Policy: UpdatePolicy{Parallel: 2}},
+		{Stack: "wide", Replicas: 2, Recreate: refs("h1", "h2"), Balancers: []string{"edge"}, Policy: UpdatePolicy{Parallel: 2}, Returnable: true},
 		{Stack: "grown", Replicas: 3, Recreate: refs("h1"), Balancers: []string{"edge"}},
 	}
 	var b strings.Builder
