@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -61,7 +62,8 @@ func TestAgent(t *testing.T) {
 	for _, h := range bed.Hosts { // a cache left by another scenario would hide the upload
 		hostOut(t, h, "sh", "-c", "rm -rf ~"+testbed.TestUser+"/.cache/berth /var/tmp/berth-agent-*")
 	}
-	sum := fileSHA256(t, berthBinary(t))
+	// What is uploaded: the small berth-agent built beside berth (conn.AgentBinary).
+	sum := fileSHA256(t, filepath.Join(filepath.Dir(berthBinary(t)), "berth-agent-linux-"+runtime.GOARCH))
 
 	t.Run("the first apply uploads the agent once per host and converges through it", func(t *testing.T) {
 		res := runBerth(t, 15*time.Minute, "apply", dir, "--yes", "--stats", "--no-color")

@@ -243,7 +243,7 @@ func (e *Engine) runRollout(ctx context.Context, s *Session, ro schedule.Rollout
 			continue
 		}
 		res.Failed = &batch[failed]
-		why := fmt.Sprintf("batch %d failed on %s and was rolled back there: %v", i+1, batch[failed].Host, errs[failed])
+		why := fmt.Sprintf("batch %d failed on %s: %v", i+1, batch[failed].Host, errs[failed]) // the error says whether its rollback succeeded
 		var kept []string
 		for j, ref := range batch {
 			switch {

@@ -3,6 +3,8 @@ package testbed
 import (
 	"context"
 	"fmt"
+	"os/exec"
+	"strings"
 )
 
 // Fault handles. Each acts on the container from outside, the way a real host fails.
@@ -56,4 +58,42 @@ func (h *Host) docker(ctx context.Context, args ...string) error {
 		return fmt.Errorf("host %s: %w", h.Name, err)
 	}
 	return nil
+}
+
+// Throttle slows what reaches the host to rate (a tc rate such as "64kbit") by shaping, on
+// this machine, the host side of the host's veth pair: uploads to the host crawl, whatever
+// TCP's segment sizes, while the host's own outbound traffic is untouched. It returns the
+// undo. (Shaping inside the host only slows its ACKs, which large segments make nearly free.)
+func (h *Host) Throttle(ctx context.Context, rate string) (undo func(), err error) {
+	out, err := h.Exec(ctx, "sh", "-c", "for i in /sys/class/net/*; do [ \"${i##*/}\" = lo ] || cat $i/iflink; done")
+	if err != nil {
+		return nil, fmt.Errorf("host %s: read its interfaces: %w", h.Name, err)
+	}
+	var devs []string
+	for _, idx := range strings.Fields(out) {
+		b, err := exec.CommandContext(ctx, "ip", "-o", "link", "show").Output()
+		if err != nil {
+			return nil, fmt.Errorf("ip link: %w", err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if num, rest, ok := strings.Cut(line, ": "); ok && strings.TrimSpace(num) == idx {
+				name, _, _ := strings.Cut(rest, ":")
+				name, _, _ = strings.Cut(name, "@")
+				devs = append(devs, name)
+			}
+		}
+	}
+	if len(devs) == 0 {
+		return nil, fmt.Errorf("host %s: no veth of its interfaces found on this machine", h.Name)
+	}
+	for _, d := range devs {
+		if b, err := exec.CommandContext(ctx, "tc", "qdisc", "replace", "dev", d, "root", "tbf", "rate", rate, "burst", "4kb", "latency", "5s").CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("host %s: tc on %s: %v: %s", h.Name, d, err, b)
+		}
+	}
+	return func() {
+		for _, d := range devs {
+			exec.Command("tc", "qdisc", "del", "dev", d, "root").Run() // gone already if the host was disconnected
+		}
+	}, nil
 }
