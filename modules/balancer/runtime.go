@@ -80,15 +80,15 @@ func Stats(ctx context.Context, h modules.Host) (map[string]ServerStat, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := parseStats([]byte(out))
+	st, err := ParseStats([]byte(out))
 	if err != nil {
 		return nil, fmt.Errorf("show stat on %s: %w", h.Name(), err)
 	}
 	return st, nil
 }
 
-// parseStats reads `show stat` CSV, columns found by the header's names.
-func parseStats(out []byte) (map[string]ServerStat, error) {
+// ParseStats reads `show stat` CSV, columns found by the header's names.
+func ParseStats(out []byte) (map[string]ServerStat, error) {
 	out = bytes.TrimPrefix(bytes.TrimSpace(out), []byte("# "))
 	r := csv.NewReader(bytes.NewReader(out))
 	r.FieldsPerRecord = -1

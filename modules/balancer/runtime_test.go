@@ -12,7 +12,7 @@ hello_http,BACKEND,0,0,2,3,,80,0,0,0,0,,0,0,0,0,UP,200
 `
 
 func TestParseStats(t *testing.T) {
-	st, err := parseStats([]byte(showStat))
+	st, err := ParseStats([]byte(showStat))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func TestParseStats(t *testing.T) {
 	if !st["hello_http/hello-1"].Up() || st["hello_http/hello-3"].Up() {
 		t.Errorf("Up() wrong: %v", st)
 	}
-	if _, err := parseStats([]byte("Unknown command\n")); err == nil {
+	if _, err := ParseStats([]byte("Unknown command\n")); err == nil {
 		t.Error("an answer without the columns was accepted")
 	}
 }

@@ -120,13 +120,61 @@ func (r *Runner) sendAdmin(ctx context.Context, h, cmd string) error {
 	deadline := time.Now().Add(reloadGrace)
 	for {
 		err := r.sendAdminOnce(ctx, h, cmd)
-		if err == nil || !strings.Contains(err.Error(), "No such backend") || time.Now().After(deadline) {
+		if err == nil {
+			return r.confirm(ctx, h, cmd, deadline)
+		}
+		if !strings.Contains(err.Error(), "No such backend") || time.Now().After(deadline) {
 			return err
 		}
 		select {
 		case <-ctx.Done():
 			return err
 		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// confirm makes sure a state change reached the HAProxy that serves: right after a reload (an
+// earlier step), the old process may still take a command on the admin socket and then exit,
+// leaving the new one without it (seen on the bed: a drained replica still got requests). The
+// server's status must show the state on two reads a second apart; otherwise the command is
+// sent again, until the deadline. Weights are not confirmed.
+func (r *Runner) confirm(ctx context.Context, h, cmd string, deadline time.Time) error {
+	server, state, ok := strings.Cut(strings.TrimPrefix(cmd, "set server "), " state ")
+	if !ok || !strings.HasPrefix(cmd, "set server ") {
+		return nil
+	}
+	shows := func(status string) bool {
+		drained := strings.HasPrefix(status, "DRAIN") || strings.HasPrefix(status, "MAINT")
+		return drained == (state == balancer.StateDrain || state == balancer.StateMaint)
+	}
+	seen := 0
+	for {
+		res, err := run(ctx, r.Hosts, h, balancer.AdminCommand("show stat"))
+		if err != nil {
+			return err
+		}
+		st, perr := balancer.ParseStats(res.Stdout)
+		if perr != nil {
+			return nil // no readable `show stat` (a stand-in host): nothing to confirm with
+		}
+		if s, found := st[server]; found && shows(s.Status) {
+			if seen++; seen == 2 {
+				return nil
+			}
+		} else {
+			seen = 0
+			if time.Now().After(deadline) {
+				return fmt.Errorf("%s on %s: HAProxy took the command but shows %s/%q", cmd, h, server, s.Status)
+			}
+			if err := r.sendAdminOnce(ctx, h, cmd); err != nil {
+				return err
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
 		}
 	}
 }

@@ -461,8 +461,17 @@ func TestBalancerStepSendsRuntimeCommands(t *testing.T) {
 	f := newFixture(t, st)
 	f.hosts["lb"] = hosttest.New("lb")
 	var sent []string
+	sets := 0
 	f.hosts["lb"].Handle("sh -c", func(argv []string, stdin []byte) modules.Result {
 		sent = append(sent, argv[len(argv)-1]+" <- "+string(stdin))
+		if string(stdin) == "show stat\n" {
+			status := "UP"
+			if sets > 1 { // the first command went to an HAProxy that a reload replaced
+				status = "DRAIN"
+			}
+			return modules.Result{Stdout: []byte("# pxname,svname,scur,status\nweb_http,web-0,0," + status + "\n")}
+		}
+		sets++
 		return modules.Result{Stdout: []byte("\n")}
 	})
 	f.inv.Hosts = append(f.inv.Hosts, &inventory.Host{Name: "lb"})
@@ -474,8 +483,9 @@ func TestBalancerStepSendsRuntimeCommands(t *testing.T) {
 	if err := r.Run(context.Background(), Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"/run/haproxy/admin.sock <- set server web_http/web-0 state drain\n"}; !reflect.DeepEqual(sent, want) {
-		t.Errorf("sent %q, want %q", sent, want)
+	set, show := "/run/haproxy/admin.sock <- set server web_http/web-0 state drain\n", "/run/haproxy/admin.sock <- show stat\n"
+	if want := []string{set, show, set, show, show}; !reflect.DeepEqual(sent, want) {
+		t.Errorf("sent %q, want %q (a state HAProxy does not show is sent again, then confirmed twice)", sent, want)
 	}
 	if got := strings.Join(f.locks.log, ","); !strings.Contains(got, "lock lb") {
 		t.Errorf("the balancer host was not locked: %s", got)
