@@ -60,3 +60,23 @@ type FileWrite struct {
 type BatchWriter interface {
 	WriteFiles(ctx context.Context, ws []FileWrite) (done int, err error)
 }
+
+// Job is a change a host carries out on its own once it has started (see Detacher). Kind
+// names the code that runs it on the host (the agent's registry), Title says what it is in
+// the host's run journal, and Data is the kind's own encoding. Data may hold secrets (a
+// stack's env file): it travels only over the agent's stdin and is stored 0600 on the host
+// until the job reads it.
+type Job struct {
+	Kind  string
+	Title string
+	Data  []byte
+}
+
+// Detacher is a Host that can hand a job to the host, detached from this berth: once
+// started, the host finishes it (or rolls it back) even if berth is killed, interrupted or
+// cut off. Detach returns the job's own outcome; when berth loses the host before the job
+// ends, it returns an error that says the host carries on.
+type Detacher interface {
+	CanDetach() bool
+	Detach(ctx context.Context, job Job) error
+}

@@ -19,7 +19,8 @@ func (r *Resource) Apply(ctx context.Context, h modules.Host, c modules.Change) 
 		if o.beside {
 			return r.deployBeside(ctx, h, o)
 		}
-		return r.in(r.liveProject(o.manifest)).deploy(ctx, h, o)
+		live := r.in(r.liveProject(o.manifest))
+		return live.carry(ctx, h, jobDeploy, o, nil, func() error { return live.deploy(ctx, h, o) })
 	}
 	return fmt.Errorf("stack %s on %s: change %s %q carries no observation of this stack: plan again", r.spec.Name, h.Name(), c.Address, c.Op)
 }

@@ -77,9 +77,10 @@ func (r *Resource) pullArgv() []string {
 		return argv
 	}
 	names, _ := r.services()
+	images := r.shape().Images
 	n := len(argv)
 	for _, svc := range names {
-		if !r.built(r.spec.Project.Services[svc].Image) {
+		if !r.built(images[svc]) {
 			argv = append(argv, svc)
 		}
 	}

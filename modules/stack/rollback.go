@@ -192,7 +192,8 @@ func (r *Resource) Return(ctx context.Context, h modules.Host, c modules.Change)
 	for _, f := range r.files {
 		names = append(names, f.rel)
 	}
-	return r.in(d.manifest.project()).returnTo(ctx, h, d.manifest, names)
+	back := r.in(d.manifest.project())
+	return back.carry(ctx, h, jobReturn, d, names, func() error { return back.returnTo(ctx, h, d.manifest, names) })
 }
 
 // returnTo puts version old back from previous/ (names are the files of the version it

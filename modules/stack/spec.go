@@ -114,6 +114,8 @@ type Resource struct {
 	now   func() time.Time
 	// project is the compose project (colour) acted on; "" is the stack's name (see in).
 	project string
+	// detached stands in for Spec.Project in a job run on the host (see job.go).
+	detached *shape
 }
 
 var (
@@ -144,6 +146,18 @@ func (r *Resource) previousDir() string  { return path.Join(r.stateDir(), "previ
 
 // images returns the stack's image references, sorted and unique.
 func (r *Resource) images() []string {
+	if r.spec.Project == nil && r.detached != nil {
+		seen := map[string]bool{}
+		var refs []string
+		for _, ref := range r.detached.Images {
+			if !seen[ref] {
+				seen[ref] = true
+				refs = append(refs, ref)
+			}
+		}
+		sort.Strings(refs)
+		return refs
+	}
 	return projectImages(r.spec.Project)
 }
 
@@ -195,7 +209,14 @@ func (r *Resource) services() ([]string, map[string]int) {
 	want := map[string]int{}
 	var names []string
 	if r.spec.Project == nil {
-		return nil, want
+		if r.detached != nil {
+			for name, n := range r.detached.Services {
+				names = append(names, name)
+				want[name] = n
+			}
+			sort.Strings(names)
+		}
+		return names, want
 	}
 	for name, s := range r.spec.Project.Services {
 		names = append(names, name)
