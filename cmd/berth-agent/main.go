@@ -1,14 +1,12 @@
 // Command berth-agent is the agent berth uploads to hosts, without the operator-only code
-// (the vSphere client alone adds 10 MB): `berth-agent agent [--check]` speaks exactly what
+// (the vSphere client alone adds 10 MB): `berth-agent agent [--check | --job FILE]` speaks exactly what
 // `berth agent` speaks. `make` builds it as bin/berth-agent-linux-ARCH, and berth prefers it,
 // beside itself, to uploading its own binary (provisioner/conn.AgentBinary).
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/signal"
 	"syscall"
 
 	"github.com/berth-dev/berth/provisioner/agent"
@@ -22,11 +20,14 @@ func main() {
 	switch {
 	case len(args) == 2 && args[0] == "agent" && (args[1] == "--check" || args[1] == "-check"):
 		fmt.Println(checkWord)
+	case len(args) == 3 && args[0] == "agent" && args[1] == "--job":
+		if err := agent.RunJobFile(args[2]); err != nil {
+			fmt.Fprintf(os.Stderr, "error: %v\n", err)
+			os.Exit(1)
+		}
 	case len(args) == 1 && args[0] == "agent":
 		syscall.Umask(0o022)
-		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGHUP)
-		defer stop()
-		if err := agent.Serve(ctx, os.Stdin, os.Stdout); err != nil {
+		if err := agent.ServeProcess(os.Stdin, os.Stdout); err != nil {
 			fmt.Fprintf(os.Stderr, "error: %v\n", err)
 			os.Exit(1)
 		}

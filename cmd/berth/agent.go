@@ -1,12 +1,10 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"sync"
 	"syscall"
 
@@ -25,7 +23,17 @@ func init() {
 		summary: "serve the agent protocol on stdin/stdout (started on hosts by berth itself; see docs/agent.md)",
 		setup: func(fs *flag.FlagSet) action {
 			check := fs.Bool("check", false, "print "+checkWord+" and exit (can this binary run here?)")
-			return func(e *env, _ invocation) int { return runAgent(e, *check) }
+			job := fs.String("job", "", "carry out the job in `FILE` (started by the agent itself, detached)")
+			return func(e *env, _ invocation) int {
+				if *job != "" {
+					if err := agent.RunJobFile(*job); err != nil {
+						fmt.Fprintf(e.stderr, "error: %v\n", err)
+						return exitError
+					}
+					return exitOK
+				}
+				return runAgent(e, *check)
+			}
 		},
 	})
 }
@@ -36,9 +44,7 @@ func runAgent(e *env, check bool) int {
 		return exitOK
 	}
 	syscall.Umask(0o022) // as a login shell has it; writes set their own modes
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGHUP)
-	defer stop()
-	if err := agent.Serve(ctx, e.stdin, e.stdout); err != nil {
+	if err := agent.ServeProcess(e.stdin, e.stdout); err != nil {
 		fmt.Fprintf(e.stderr, "error: %v\n", err)
 		return exitError
 	}

@@ -8,7 +8,7 @@ import (
 
 // Version is the protocol version; client and agent must agree exactly. Bump it on any
 // change of the messages' meaning.
-const Version = 2
+const Version = 3
 
 // MaxContent caps the bytes a content probe returns (same cap as the SSH transport).
 const MaxContent = 4 << 20
@@ -24,6 +24,8 @@ const (
 	OpRun     = "run"     // Run -> Output events, then RunResult
 	OpWrites  = "writes"  // Writes, in order until one fails -> Done
 	OpCancel  = "cancel"  // Target: ends that request (its final answer says "cancelled")
+	OpJournal = "journal" // Entry: appended to the run's journal on the host -> nothing
+	OpJob     = "job"     // Job: carried out by the host on its own -> journal events, then JobEnd
 	OpBye     = "bye"     // the agent answers, then exits
 )
 
@@ -36,6 +38,8 @@ type Request struct {
 	Run     *Run     `json:"run,omitempty"`
 	Writes  []*Write `json:"writes,omitempty"`
 	Target  uint64   `json:"target,omitempty"`
+	Entry   *Entry   `json:"entry,omitempty"`
+	Job     *Job     `json:"job,omitempty"`
 }
 
 // Response is one line from the agent to berth. A response with Out set is an event of a
@@ -47,6 +51,7 @@ type Response struct {
 	Hello   *Hello        `json:"hello,omitempty"`
 	Results []ProbeResult `json:"results,omitempty"`
 	Run     *RunResult    `json:"run,omitempty"`
+	Job     *JobEnd       `json:"job,omitempty"`
 	// Done is how many files of a writes request were written (all of them, or those
 	// before the one Error is about).
 	Done int `json:"done,omitempty"`

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"time"
 )
 
 // server is one agent session: requests in, answers out, one goroutine per request.
@@ -18,11 +19,24 @@ type server struct {
 	mu      sync.Mutex
 	cancels map[uint64]context.CancelFunc
 	wg      sync.WaitGroup
+	// run is the run berth journals through this session (see journal.go); nil outside one.
+	run *sessionRun
+}
+
+// sessionRun is where the session's run is, so that the host can finish it without berth.
+type sessionRun struct {
+	id, lock    string
+	step        int
+	address, op string
+	inStep      bool
 }
 
 // Serve speaks the protocol on in/out until bye, the end of in, or ctx's end. It refuses a
-// session that does not start with hello of this Version. Requests in flight when it ends
-// are cancelled (their commands killed) and awaited.
+// session that does not start with hello of this Version. Requests in flight at bye or at
+// ctx's end are cancelled (their commands killed) and awaited. When in ends without bye,
+// berth is gone (killed, interrupted, cut off): requests in flight are not cancelled but
+// finish, so the host never stops a change half way, and a run berth had begun is ended
+// on its behalf (see lost).
 func Serve(ctx context.Context, in io.Reader, out io.Writer) error {
 	ctx, cancelAll := context.WithCancel(ctx)
 	s := &server{enc: json.NewEncoder(out), cancels: map[uint64]context.CancelFunc{}}
@@ -38,6 +52,7 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer) error {
 	for {
 		req, err := readRequest(r)
 		if errors.Is(err, io.EOF) {
+			s.lost()
 			return nil
 		}
 		if err != nil {
@@ -83,6 +98,9 @@ func (s *server) hello(req *Request) error {
 		s.send(Response{ID: req.ID, Error: err.Error()})
 		return err
 	}
+	if os.Getuid() == 0 {
+		closeCutRun()
+	}
 	exe, _ := os.Readlink("/proc/self/exe")
 	s.send(Response{ID: req.ID, Hello: &Hello{Version: Version, PID: os.Getpid(), UID: os.Getuid(), Exe: exe}})
 	return nil
@@ -90,6 +108,15 @@ func (s *server) hello(req *Request) error {
 
 // dispatch runs one request in its own goroutine; cancel is handled at once.
 func (s *server) dispatch(ctx context.Context, req *Request) {
+	if req.Op == OpJournal {
+		// In order with the requests that follow: a job needs the step journaled before it.
+		resp := Response{ID: req.ID}
+		if err := s.journal(req.Entry); err != nil {
+			resp.Error = err.Error()
+		}
+		s.send(resp)
+		return
+	}
 	if req.Op == OpCancel {
 		s.mu.Lock()
 		if c := s.cancels[req.Target]; c != nil {
@@ -127,6 +154,8 @@ func (s *server) handle(ctx context.Context, req *Request) Response {
 			break
 		}
 		resp.Run, err = run(ctx, req.Run, func(o Output) { s.send(Response{ID: req.ID, Out: &o}) })
+	case OpJob:
+		resp.Job, err = s.job(ctx, req, func(o Output) { s.send(Response{ID: req.ID, Out: &o}) })
 	case OpWrites:
 		for _, w := range req.Writes {
 			if err = write(ctx, w); err != nil {
@@ -151,4 +180,71 @@ func (s *server) send(r Response) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	s.enc.Encode(r)
+}
+
+// journal appends berth's entry to its run's journal and follows where the run is.
+func (s *server) journal(e *Entry) error {
+	if e == nil {
+		return errors.New("journal: no entry")
+	}
+	s.mu.Lock()
+	switch e.Event {
+	case EventBegin:
+		s.run = &sessionRun{id: e.Run, lock: e.Lock}
+		os.Remove(unseenFile()) // this berth has shown it (plan comes before apply)
+	case EventStart:
+		if s.run != nil {
+			s.run.step, s.run.address, s.run.op, s.run.inStep = e.Step, e.Address, e.Op, true
+		}
+	case EventDone, EventFailed:
+		if s.run != nil {
+			s.run.inStep = false
+		}
+	case EventEnd:
+		s.run = nil
+	}
+	s.mu.Unlock()
+	if e.Event == EventBegin {
+		pruneJournals()
+	}
+	return appendEntry(*e)
+}
+
+// lost handles the end of berth's session without bye: requests in flight finish (a job's
+// follower ends with its job), then a run still open is ended: its lock released, and the
+// journal and the unseen summary say where it stopped.
+func (s *server) lost() {
+	s.mu.Lock()
+	r := s.run
+	s.mu.Unlock()
+	if r == nil {
+		s.wg.Wait()
+		return
+	}
+	where := fmt.Sprintf("after step %d (%s %s)", r.step, r.address, r.op)
+	if r.inStep {
+		where = fmt.Sprintf("during step %d (%s %s); the host finishes that change", r.step, r.address, r.op)
+	}
+	lost := Entry{Run: r.id, Event: EventLost, Text: "berth's connection ended " + where, Time: time.Now().UTC()}
+	appendEntry(lost)
+	markLock(r.lock, lost)
+	s.wg.Wait()
+	s.mu.Lock()
+	r = s.run
+	s.mu.Unlock()
+	if r == nil {
+		return
+	}
+	text := "berth's connection ended " + fmt.Sprintf("after step %d (%s %s)", r.step, r.address, r.op)
+	if r.inStep {
+		how := stepOutcome(r.id, r.step)
+		if how == "" {
+			how = "finished, with no outcome journaled"
+		}
+		text = fmt.Sprintf("berth's connection ended during step %d (%s %s), which the host carried on: %s", r.step, r.address, r.op, how)
+	}
+	if r.step == 0 {
+		text = "berth's connection ended before any change"
+	}
+	endLost(r.id, r.lock, text+"; later changes did not run")
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/berth-dev/berth/provisioner/hostlock"
 	"io"
 	"os"
 	"path/filepath"
@@ -261,10 +262,12 @@ func TestCancelKillsTheProcessGroup(t *testing.T) {
 	}
 }
 
-func TestEndOfInputKillsCommandsAndEnds(t *testing.T) {
+// berth going away (its input ends without bye) never cuts a command half way: the agent
+// lets it finish before it ends.
+func TestEndOfInputFinishesCommandsInFlight(t *testing.T) {
 	s := startSession(t)
-	marker := filepath.Join(t.TempDir(), "still-running")
-	s.send(Request{Op: OpRun, Run: &Run{Argv: []string{"sh", "-c", "echo started; sleep 2; touch " + marker}, Stream: true}})
+	marker := filepath.Join(t.TempDir(), "finished")
+	s.send(Request{Op: OpRun, Run: &Run{Argv: []string{"sh", "-c", "echo started; sleep 1; touch " + marker}, Stream: true}})
 	s.read()
 	go func() {
 		for s.out.Scan() {
@@ -277,11 +280,10 @@ func TestEndOfInputKillsCommandsAndEnds(t *testing.T) {
 			t.Errorf("Serve: %v", err)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("agent did not end with its input")
+		t.Fatal("agent did not end after its input")
 	}
-	time.Sleep(2500 * time.Millisecond)
-	if _, err := os.Stat(marker); err == nil {
-		t.Errorf("a command survived the end of the session")
+	if _, err := os.Stat(marker); err != nil {
+		t.Errorf("the command in flight was cut when berth went away: %v", err)
 	}
 }
 
@@ -292,5 +294,11 @@ func TestByeAnswersAndEnds(t *testing.T) {
 	}
 	if err := <-s.done; err != nil {
 		t.Errorf("Serve after bye: %v", err)
+	}
+}
+
+func TestLockDirIsTheHostLocks(t *testing.T) {
+	if lockDir != hostlock.DefaultDir {
+		t.Fatalf("agent releases %s, the host lock is %s", lockDir, hostlock.DefaultDir)
 	}
 }

@@ -57,6 +57,7 @@ type agentShell struct {
 	client    *agentClient
 	failed    string // why the agent is not used; "" while it may be
 	exe       string
+	uid       int
 	installed string
 	peak      atomic.Int64
 }

@@ -153,7 +153,7 @@ func (a *agentShell) greet(ctx context.Context, c *agentClient) (string, error) 
 	if r.Error != "" || r.Hello == nil || r.Hello.Version != agent.Version {
 		return "", &errNoAgent{fmt.Sprintf("agent refused the session: %s", r.Error)}
 	}
-	a.exe = r.Hello.Exe
+	a.exe, a.uid = r.Hello.Exe, r.Hello.UID
 	go c.readLoop()
 	return "", nil
 }

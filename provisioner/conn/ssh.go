@@ -33,6 +33,12 @@ type SSH struct {
 	// tcp is the connection on the wire (the first jump host's when there are hops), for
 	// Abort.
 	tcp net.Conn
+
+	// inRun is set between a run's begin and end entries of the host's journal (Journal):
+	// only then can a change be handed to the host (CanDetach).
+	jmu    sync.Mutex
+	inRun  bool
+	onHost int // jobs berth stopped waiting for (see HostOwnsRun)
 }
 
 var _ modules.Host = (*SSH)(nil)

@@ -28,6 +28,12 @@ type Holder struct {
 	Since   time.Time `json:"since"`
 	Token   string    `json:"token"`
 	Boot    string    `json:"boot,omitempty"` // boot id of the machine that runs berth
+	// Run is the id of the run holding the lock: its journal on the host is
+	// /var/lib/berth/runs/RUN.jsonl (see provisioner/agent).
+	Run string `json:"run,omitempty"`
+	// Lost is set, when the lock is read, if the holder went away mid-run and the host is
+	// finishing the change in progress on its own (see LostFile): what the host said.
+	Lost string `json:"-"`
 }
 
 // Gone reports a holder that ran on this machine, in this boot, as a process that no longer
@@ -49,7 +55,11 @@ func alive(pid int) bool {
 }
 
 func (h *Holder) String() string {
-	return fmt.Sprintf("%s (pid %d, %q) since %s, lock id %s", h.Who, h.PID, h.Command, h.Since.UTC().Format(time.RFC3339), h.Token)
+	s := fmt.Sprintf("%s (pid %d, %q) since %s, lock id %s", h.Who, h.PID, h.Command, h.Since.UTC().Format(time.RFC3339), h.Token)
+	if h.Lost != "" {
+		s += "; that berth is gone (" + h.Lost + "): the host releases the lock when it is done"
+	}
+	return s
 }
 
 // BusyError: another berth holds the host's lock.
@@ -79,6 +89,7 @@ type Options struct {
 	Timeout time.Duration // how long to wait for a busy lock; 0 fails at once
 	Poll    time.Duration // default 2s
 	Command string        // what the holder runs, shown to others
+	Run     string        // the run's id, for its journal on the host
 	// Stale, when set, lets Acquire remove a lock whose holder is Gone, and is told so it can
 	// say so; when nil such a lock is reported busy like any other.
 	Stale func(Holder)
@@ -98,6 +109,7 @@ func (l *Lock) Holder() Holder { return l.holder }
 func Acquire(ctx context.Context, h modules.Host, opt Options) (*Lock, error) {
 	opt = opt.withDefaults()
 	me := NewHolder(opt.Command)
+	me.Run = opt.Run
 	deadline := time.Now().Add(opt.Timeout)
 	for {
 		busy, err := tryAcquire(ctx, h, opt.Dir, me)
