@@ -221,7 +221,21 @@ func (e *Engine) applyPhase(ctx context.Context, hs *hostSession, phase int, r *
 		}
 		if run := writeRun(todo[i:], hold, phase); len(run) > 1 {
 			if bw, ok := hs.conn.(modules.BatchWriter); ok {
+				ends := make([]func(error), len(run))
+				for k, w := range run {
+					ends[k] = e.journalStart(hs, *w)
+				}
 				done, err := e.applyWrites(ctx, bw, run)
+				for k, end := range ends {
+					switch {
+					case k < done:
+						end(nil)
+					case k == done:
+						end(err)
+					default:
+						end(errors.New("not written"))
+					}
+				}
 				for _, w := range run[:done] {
 					w.applied = true
 				}
@@ -318,7 +332,10 @@ func (e *Engine) runStep(ctx context.Context, hs *hostSession, st Step) error {
 	c := st.Change
 	start := time.Now()
 	e.Events.emit(Event{Type: EventChangeStart, Host: c.Host, Address: c.Address, Action: c.Action.String(), Op: c.Op})
-	if err := st.Resource.Apply(ctx, hs.conn, c); err != nil {
+	end := e.journalStart(hs, st)
+	err := st.Resource.Apply(ctx, hs.conn, c)
+	end(err)
+	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("interrupted: %w", err)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/berth-dev/berth/inventory"
 	"github.com/berth-dev/berth/modules"
 	"github.com/berth-dev/berth/modules/stack"
+	"github.com/berth-dev/berth/provisioner/agent"
 	"github.com/berth-dev/berth/provisioner/facts"
 	"github.com/berth-dev/berth/provisioner/hostlock"
 	"github.com/berth-dev/berth/provisioner/schedule"
@@ -62,6 +63,9 @@ type Engine struct {
 	Stopping func() bool
 	// Now is the clock certificates are judged by (nil: time.Now).
 	Now func() time.Time
+	// Run is the run's id: each change is journaled under it on its host (see Journaler);
+	// "" journals nothing.
+	Run string
 }
 
 // Session holds the connections and resources behind a plan, so apply can run right after
@@ -86,6 +90,7 @@ type hostSession struct {
 	started  bool
 	start    time.Time
 	deployed []string // stacks with a manifest on the host
+	seq      int      // the last change journaled (see journalStart)
 }
 
 // Close closes every connection of the session.
@@ -196,7 +201,7 @@ func (e *Engine) firstLook(ctx context.Context, hs *hostSession, readOnly bool) 
 	hs.conn = c
 	e.Events.emit(Event{Type: EventConnected, Host: name, Seconds: since(hs.start)})
 	scope := e.factsScope(hs.inv)
-	f, holder, deployed, err := firstLook(ctx, c, readOnly, scope)
+	f, holder, deployed, previous, err := firstLook(ctx, c, readOnly, scope)
 	if err != nil {
 		return err
 	}
@@ -208,6 +213,7 @@ func (e *Engine) firstLook(ctx context.Context, hs *hostSession, readOnly bool) 
 		}
 	}
 	hs.deployed = deployed
+	hs.plan.Previous = previous
 	if holder != nil {
 		hs.plan.Busy = "locked by " + holder.String()
 	}
@@ -252,20 +258,20 @@ func (e *Engine) observe(ctx context.Context, hs *hostSession, a schedule.Assign
 // (their manifests), and for read-only runs whether an apply holds its lock. Resources are
 // built from the facts and the fleet's placement, so this cannot merge with the resources'
 // own batch: two round trips per host in all.
-func firstLook(ctx context.Context, h modules.Host, readOnly bool, scope facts.Scope) (*facts.Facts, *hostlock.Holder, []string, error) {
-	probes := append(facts.Probes(scope), stack.DeployedProbe())
+func firstLook(ctx context.Context, h modules.Host, readOnly bool, scope facts.Scope) (*facts.Facts, *hostlock.Holder, []string, string, error) {
+	probes := append(facts.Probes(scope), stack.DeployedProbe(), modules.ContentProbe(agent.UnseenFile))
 	n := len(probes)
 	if readOnly {
 		probes = append(probes, hostlock.StatusProbes("")...)
 	}
 	res, err := h.Observe(ctx, probes)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("gather facts: %w", err)
+		return nil, nil, nil, "", fmt.Errorf("gather facts: %w", err)
 	}
 	if len(res) != len(probes) {
-		return nil, nil, nil, fmt.Errorf("gather facts: %d results for %d probes", len(res), len(probes))
+		return nil, nil, nil, "", fmt.Errorf("gather facts: %d results for %d probes", len(res), len(probes))
 	}
-	return facts.FromResults(h.Name(), res[:n-1]), hostlock.StatusFrom(res[n:]), stack.Deployed(res[n-1]), nil
+	return facts.FromResults(h.Name(), res[:n-2]), hostlock.StatusFrom(res[n:]), stack.Deployed(res[n-2]), agent.UnseenText(h.Name(), res[n-1].Data), nil
 }
 
 // Observe runs every resource's probes in one batch and diffs them. Changes come out in

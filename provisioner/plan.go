@@ -57,6 +57,9 @@ type HostPlan struct {
 	Hint string `json:"hint,omitempty"`
 	// Busy describes the apply lock holder when a read-only run found the host locked.
 	Busy string `json:"busy,omitempty"`
+	// Previous is how the host's last run ended when it ended without its berth (connection
+	// lost, berth killed): shown until the next apply on the host begins a run.
+	Previous string `json:"previous_run,omitempty"`
 	// RoundTrips counts requests to the host after the connection was up (for --stats).
 	RoundTrips int `json:"round_trips,omitempty"`
 }

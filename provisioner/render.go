@@ -49,6 +49,9 @@ func RenderWidth(w io.Writer, p *Plan, width int) {
 		fmt.Fprintln(w)
 	}
 	for _, h := range p.Hosts {
+		if h.Previous != "" {
+			fmt.Fprintf(w, "%s: note: %s\n", h.Host, h.Previous)
+		}
 		switch {
 		case h.Error != "":
 			fmt.Fprintf(w, "%s: error: %s\n", h.Host, h.Error)

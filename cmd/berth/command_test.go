@@ -106,6 +106,7 @@ var commonAccepted = map[string][]string{
 	"runbook run":      {"l", "p", "json"},
 	"runbook status":   {"l", "json"},
 	"runbook undo":     {"l", "p", "json"},
+	"runs":             {"l", "json"},
 	"unlock":           {"l", "json"},
 	"validate":         {"l", "json"},
 	"version":          {},

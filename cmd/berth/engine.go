@@ -17,7 +17,6 @@ import (
 	"github.com/berth-dev/berth/inventory"
 	"github.com/berth-dev/berth/provisioner"
 	"github.com/berth-dev/berth/provisioner/conn"
-	"github.com/berth-dev/berth/provisioner/hostlock"
 )
 
 // engineFlags are shared by plan, apply, drift, runbook run and runbook undo.
@@ -74,6 +73,7 @@ func newEngine(e *env, inv *inventory.Inventory, f *engineFlags, p *progress, co
 		return nil, nil, err
 	}
 	sc := &statsConn{conns: map[string]*conn.SSH{}}
+	runID := newRunID()
 	build := provisioner.NewBuilder(provisioner.BuildOptions{LocalImages: local, Save: provisioner.SaveLocalImage, ForceRecreate: f.forceRecreate})
 	if f.rollback != "" {
 		build = provisioner.RollbackBuilder(f.rollback, provisioner.BuildOptions{})
@@ -94,14 +94,9 @@ func newEngine(e *env, inv *inventory.Inventory, f *engineFlags, p *progress, co
 			sc.mu.Unlock()
 			return c, nil
 		},
+		Run: runID,
 		HostLock: func(ctx context.Context, c provisioner.Conn) (func(), error) {
-			l, err := hostlock.Acquire(ctx, c, hostlock.Options{Timeout: f.lockTimeout, Command: command, Stale: func(hd hostlock.Holder) {
-				fmt.Fprintf(agentNotices, "warning: %s: removed the stale lock of %s: that process no longer runs on this machine\n", c.Name(), hd.String())
-			}})
-			if err != nil {
-				return nil, err
-			}
-			return func() { l.Release(context.WithoutCancel(ctx)) }, nil
+			return lockHost(ctx, c, f.lockTimeout, command, runID)
 		},
 	}
 	return eng, sc, nil
@@ -118,9 +113,12 @@ func (s *statsConn) print(e *env) {
 }
 
 // interruptible returns a context for a run: the first Ctrl-C (or SIGTERM) asks hosts to
-// stop after the change they are in, which never leaves a package half-installed; a second
-// one cancels commands in flight, and a stack deploy cut that way still rolls back (on a
-// bounded context of its own); a third exits at once, whatever is in flight.
+// stop after the change they are in, which never leaves a package half-installed. A second
+// one stops waiting: a stack deploy the host carries out on its own (through the agent)
+// goes on there to its end or its rollback, and the host releases its lock when done; berth
+// only puts drained servers back in their balancers, then exits. Without the agent, commands
+// in flight are aborted and a cut deploy rolls back from here on its own bounded context.
+// A third one exits at once, whatever is in flight.
 func interruptible(e *env, timeout time.Duration) (ctx context.Context, stopping func() bool, done func()) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	var stop atomic.Bool
@@ -132,12 +130,12 @@ func interruptible(e *env, timeout time.Duration) (ctx context.Context, stopping
 			switch n++; n {
 			case 1:
 				stop.Store(true)
-				fmt.Fprintln(e.stderr, "berth: stopping after the current change on each host (interrupt again to abort the commands in flight)")
+				fmt.Fprintln(e.stderr, "berth: stopping after the current change on each host (interrupt again to leave now)")
 			case 2:
-				fmt.Fprintln(e.stderr, "berth: aborting the commands in flight; a stack deploy cut short rolls back to its previous version (at most its health timeout + 2m); interrupt again to exit at once")
+				fmt.Fprintln(e.stderr, "berth: leaving now: each host finishes or rolls back the change it is in on its own, then releases its lock (`berth runs HOST` shows how it ended); drained servers are put back in their balancers first; on hosts without the agent, commands in flight are aborted and a cut deploy rolls back from here (interrupt again to exit at once)")
 				cancel()
 			default:
-				fmt.Fprintln(e.stderr, "berth: exiting now; hosts may be left mid-change and locked: the next apply converges them (a lock left by this process is removed as stale)")
+				fmt.Fprintln(e.stderr, "berth: exiting now; hosts with the agent still finish the change they are in; others may be left mid-change: the next apply converges them")
 				os.Exit(130)
 			}
 		}
