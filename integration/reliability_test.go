@@ -510,39 +510,14 @@ func relFaultsOfLocks(t *testing.T, r *relRun, scenario scenarioFunc, h1, h2 *te
 		}
 		r.convergeAfterFault(t)
 	})
-	scenario("Ctrl-C twice must abort the commands in flight, roll the cut deploy back to the running version, and release the locks; the next apply converges", func(t *testing.T) {
-		r.setSlow(t, "v3")
-		res := r.withFault(t, 10*time.Minute, []string{"apply", r.dir, "--yes"}, onChange("h1", "stack.slow"), func(f *faultRun) {
-			f.signal(t, syscall.SIGINT)
-			time.Sleep(time.Second)
-			f.signal(t, syscall.SIGINT)
-		})
-		if res.Code != 1 || outcome(res.Stdout, "h1") != "failed" {
-			t.Errorf("exit %d, h1 %q; want 1, failed\n%s\n%s", res.Code, outcome(res.Stdout, "h1"), res.Stdout, res.Stderr)
-		}
-		// The rollback ran on its own context, not the cancelled one: v2 runs, healthy.
-		if out := res.Stdout + res.Stderr; strings.Contains(out, "ROLLBACK FAILED") ||
-			!(strings.Contains(out, "rolled back to the version deployed") || strings.Contains(out, "the running containers were not touched")) {
-			t.Errorf("the cut deploy was not rolled back:\n%s\n%s", res.Stdout, res.Stderr)
-		}
-		slow := "docker ps -q --filter label=com.docker.compose.project=slow --filter health=healthy"
-		if got := hostOut(t, h1, "sh", "-c", "docker logs $("+slow+") 2>&1 | head -1"); got != "v2" {
-			t.Errorf("h1: after the abort the slow stack runs %q healthy, want the previous version v2", got)
-		}
-		eventually(t, time.Minute, func() bool {
-			out, _ := h1.Exec(context.Background(), "sh", "-c", "ps -eo args | grep -e 'docker compose' -e docker-compose | grep -v grep; true")
-			return out == ""
-		}, "h1: compose commands still run after the abort")
-		if lockHeld(t, h1) {
-			t.Error("h1: lock left after the abort")
-		}
-		r.convergeAfterFault(t)
-	})
-	scenario("a berth killed mid-apply leaves its lock, which the next apply from this machine removes as stale", func(t *testing.T) {
+	// Ctrl-C twice, and a berth killed, with the agent: survive_test.go (the host carries the
+	// deploy on and releases the lock). Without the agent, a killed berth leaves its lock:
+	scenario("a berth killed mid-apply over plain SSH leaves its lock, which the next apply from this machine removes as stale", func(t *testing.T) {
 		r.setSlow(t, "v4")
-		res := r.withFault(t, 10*time.Minute, []string{"apply", r.dir, "--yes"}, onChange("h1", "stack.slow"), func(f *faultRun) {
+		res := runWithFault(t, 10*time.Minute, append([]string{"BERTH_AGENT=0"}, r.env...), []string{"apply", r.dir, "--yes"}, onChange("h1", "stack.slow"), func(f *faultRun) {
 			f.signal(t, syscall.SIGKILL)
 		})
+		r.record(res.Stdout, res.Stderr)
 		if res.Code != -1 {
 			t.Logf("killed berth: exit %d", res.Code)
 		}
