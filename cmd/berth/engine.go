@@ -89,6 +89,8 @@ func newEngine(e *env, inv *inventory.Inventory, f *engineFlags, p *progress, co
 			if err != nil {
 				return nil, err
 			}
+			name := h.Name
+			c.JobProgress = func(line string) { p.sink(provisioner.Event{Type: provisioner.EventOutput, Host: name, Message: line}) }
 			sc.mu.Lock()
 			sc.conns[h.Name] = c
 			sc.mu.Unlock()

@@ -50,8 +50,8 @@ func (p *progress) sink(ev provisioner.Event) {
 		return
 	}
 	line := describe(ev)
-	if ev.Host == "" || line == "" {
-		return
+	if ev.Host == "" || line == "" || (ev.Type == provisioner.EventOutput && !p.live) {
+		return // a job's commands: the live view shows the latest, plain output skips them
 	}
 	if _, seen := p.hosts[ev.Host]; !seen {
 		p.order = append(p.order, ev.Host)
@@ -119,7 +119,7 @@ func describe(ev provisioner.Event) string {
 		return "skipped: " + ev.Error
 	case provisioner.EventHostDone:
 		return "done: " + ev.Message
-	case provisioner.EventRollout:
+	case provisioner.EventRollout, provisioner.EventOutput:
 		return ev.Message
 	}
 	return ""

@@ -2,6 +2,7 @@ package conn
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -53,7 +54,12 @@ func (s *SSH) Journal(e agent.Entry) {
 // or ctx's end stops only the waiting: the host carries the change out regardless.
 func (s *SSH) Detach(ctx context.Context, job modules.Job) error {
 	req := &agent.Request{Op: agent.OpJob, Job: &agent.Job{Kind: job.Kind, Title: job.Title, Host: s.name, Data: job.Data}}
-	r, ok, err := s.agentDo(ctx, req, func(agent.Output) {})
+	r, ok, err := s.agentDo(ctx, req, func(o agent.Output) {
+		var e agent.Entry
+		if s.JobProgress != nil && json.Unmarshal(o.Data, &e) == nil && e.Text != "" {
+			s.JobProgress(job.Title + " on the host: " + e.Text)
+		}
+	})
 	if ok && err != nil {
 		s.jmu.Lock()
 		s.onHost++ // its run's lock is the host's to release now (HostOwnsRun)

@@ -36,6 +36,10 @@ type SSH struct {
 
 	// inRun is set between a run's begin and end entries of the host's journal (Journal):
 	// only then can a change be handed to the host (CanDetach).
+	// JobProgress, when set, receives each journal line of a job the host carries out
+	// (Detach), for the live view and --json.
+	JobProgress func(line string)
+
 	jmu    sync.Mutex
 	inRun  bool
 	onHost int // jobs berth stopped waiting for (see HostOwnsRun)
