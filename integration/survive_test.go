@@ -20,12 +20,13 @@ import (
 // the old or the new version, the host lock is released once the host is done, its journal says
 // what happened, and the next apply converges with exit 0, showing how the lost run ended.
 
-// slowWeb starts httpd 6 s after the container starts: long enough for a fault to land while
-// the host waits for the new version to turn healthy.
+// slowWeb starts httpd 15 s after the container starts (its healthcheck gives it 30 s): long
+// enough for a fault to land while the host waits for the new version to turn healthy, and
+// for the next berth to find the host still finishing it.
 func (r *relRun) setSlowWeb(t *testing.T, greeting string) {
 	t.Helper()
 	r.setWeb(t, greeting, healthy)
-	c := strings.NewReplacer("IMAGE", r.bed.Registry.Image, "HEALTH", healthy, "exec httpd", "sleep 6 && exec httpd").Replace(webCompose)
+	c := strings.NewReplacer("IMAGE", r.bed.Registry.Image, "HEALTH", healthy, "exec httpd", "sleep 15 && exec httpd", "retries: 5", "retries: 5\n      start_period: 30s").Replace(webCompose)
 	r.writeInv(t, "stacks/web/compose.yaml", c)
 }
 
@@ -77,7 +78,7 @@ func (r *relRun) startClients(t *testing.T, answers ...string) *clientLoop {
 func (cl *clientLoop) end(t *testing.T, what string) {
 	close(cl.stop)
 	cl.wg.Wait()
-	t.Logf("%s: %d of %d requests failed (a stop-first replica is down while it restarts: 6 s each here)", what, cl.failed.Load(), cl.total.Load())
+	t.Logf("%s: %d of %d requests failed (a stop-first replica is down while it restarts: 15 s each here)", what, cl.failed.Load(), cl.total.Load())
 }
 
 // journal is the host's journal of the newest run.
@@ -168,12 +169,14 @@ func TestDeploySurvivesItsOperator(t *testing.T) {
 		time.Sleep(3 * time.Second)
 		f.signal(t, syscall.SIGKILL)
 	}, func(t *testing.T, res berthResult) {
-		lost(t, res)
-		// The next plan says how the lost run ended, once.
-		plan := r.berthAny(t, 5*time.Minute, "plan", r.dir, "--no-color")
-		if !strings.Contains(plan.Stdout, "h1: note: the last run on this host") {
-			t.Errorf("plan does not show the lost run:\n%s", plan.Stdout)
+		// At once: the next apply finds the host finishing the killed berth's deploy, says
+		// so, shows the run's journal as it grows, and goes on once the host is done.
+		next := r.berth(t, 10*time.Minute, 0, "apply", r.dir, "--yes", "--no-color")
+		if !strings.Contains(next.Stderr, "lost its berth") || !strings.Contains(next.Stderr, "h1:   ") {
+			t.Errorf("the next apply did not wait for the host's run, showing its journal:\n%s", next.Stderr)
 		}
+		t.Logf("the next apply, started at once:\n%s", next.Stderr)
+		lost(t, res)
 	}, false)
 	fault("Ctrl-C twice during the deploy", func(f *faultRun) {
 		time.Sleep(3 * time.Second)
@@ -187,6 +190,11 @@ func TestDeploySurvivesItsOperator(t *testing.T) {
 			t.Errorf("exit %d, want 1, saying the host carries on\n%s\n%s", res.Code, res.Stdout, res.Stderr)
 		}
 		lost(t, res)
+		// The next plan says how the lost run ended (until the next apply begins a run).
+		plan := r.berthAny(t, 5*time.Minute, "plan", r.dir, "--no-color")
+		if !strings.Contains(plan.Stdout, "h1: note: the last run on this host") || !strings.Contains(plan.Stdout, "which the host carried on: done") {
+			t.Errorf("plan does not show how the lost run ended:\n%s", plan.Stdout)
+		}
 	}, false)
 	fault("berth stopped (SIGSTOP) for 60 s during the health wait", func(f *faultRun) {
 		time.Sleep(3 * time.Second)

@@ -4,10 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/berth-dev/berth/modules"
 	"github.com/berth-dev/berth/provisioner"
 	"github.com/berth-dev/berth/provisioner/agent"
 	"github.com/berth-dev/berth/provisioner/hostlock"
@@ -36,10 +39,7 @@ func lockHost(ctx context.Context, c provisioner.Conn, timeout time.Duration, co
 	var busy *hostlock.BusyError
 	if errors.As(err, &busy) {
 		if hd, _ := hostlock.Status(ctx, c, ""); hd != nil && hd.Lost != "" {
-			fmt.Fprintf(agentNotices, "%s: the run %s of %s lost its berth (%s); waiting up to %s for the host to finish it\n",
-				c.Name(), hd.Run, hd.Who, hd.Lost, max(timeout, lostRunWait))
-			opt.Timeout = max(timeout, lostRunWait)
-			l, err = hostlock.Acquire(ctx, c, opt)
+			l, err = attach(ctx, c, opt, hd, max(timeout, lostRunWait))
 		}
 	}
 	if err != nil {
@@ -61,4 +61,37 @@ func lockHost(ctx context.Context, c provisioner.Conn, timeout time.Duration, co
 		}
 		l.Release(context.WithoutCancel(ctx))
 	}, nil
+}
+
+// attach waits for a run the host finishes without its berth, showing its journal as it
+// grows, then takes the lock.
+func attach(ctx context.Context, c provisioner.Conn, opt hostlock.Options, hd *hostlock.Holder, limit time.Duration) (*hostlock.Lock, error) {
+	fmt.Fprintf(agentNotices, "%s: the run %s of %s lost its berth (%s); waiting up to %s for the host to finish it:\n",
+		c.Name(), hd.Run, hd.Who, hd.Lost, limit)
+	deadline := time.Now().Add(limit)
+	shown := 0
+	opt.Timeout = 0
+	for {
+		if p, err := agent.JournalPath(hd.Run); err == nil {
+			if res, err := c.Observe(ctx, []modules.Probe{modules.ContentProbe(p)}); err == nil && len(res) == 1 {
+				lines := strings.Split(strings.TrimSpace(string(res[0].Data)), "\n")
+				for ; shown < len(lines); shown++ {
+					var en agent.Entry
+					if json.Unmarshal([]byte(lines[shown]), &en) == nil {
+						fmt.Fprintf(agentNotices, "%s:   %s\n", c.Name(), entryLine(en))
+					}
+				}
+			}
+		}
+		l, err := hostlock.Acquire(ctx, c, opt)
+		var busy *hostlock.BusyError
+		if !errors.As(err, &busy) || time.Now().After(deadline) {
+			return l, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w (waiting for the host to finish run %s)", busy, hd.Run)
+		case <-time.After(2 * time.Second):
+		}
+	}
 }
