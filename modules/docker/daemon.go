@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"reflect"
 	"sort"
 	"strings"
@@ -135,6 +136,42 @@ func (d *Daemon) Apply(ctx context.Context, h modules.Host, c modules.Change) er
 	if !ok {
 		return fmt.Errorf("%s on %s: the change carries no observation of the live file: plan again", DaemonPath, h.Name())
 	}
+	if det, ok := h.(modules.Detacher); ok && det.CanDetach() {
+		// Written but not restarted, dockerd would not run what the file says, and no plan
+		// would notice: the host carries the change to its end on its own.
+		data, err := json.Marshal(daemonJob{Content: d.content, Old: old.Data, OldMode: old.Mode, OldExists: old.Exists})
+		if err != nil {
+			return err
+		}
+		return det.Detach(ctx, modules.Job{Kind: JobKind, Title: "docker.daemon " + c.Op, Data: data})
+	}
+	return d.apply(ctx, h, old)
+}
+
+// JobKind names docker.daemon jobs for the agent's registry.
+const JobKind = "docker.daemon"
+
+// daemonJob is a daemon.json change as the host carries it out (see modules.Detacher).
+type daemonJob struct {
+	Content   []byte      `json:"content"`
+	Old       []byte      `json:"old,omitempty"`
+	OldMode   fs.FileMode `json:"old_mode,omitempty"`
+	OldExists bool        `json:"old_exists,omitempty"`
+}
+
+// RunJob carries out a daemon.json change on host h (the host itself, in the agent's job).
+func RunJob(ctx context.Context, h modules.Host, data []byte) error {
+	var j daemonJob
+	if err := json.Unmarshal(data, &j); err != nil {
+		return fmt.Errorf("docker.daemon job: %w", err)
+	}
+	d := &Daemon{content: j.Content}
+	return d.apply(ctx, h, previous{Exists: j.OldExists, Data: j.Old, Mode: j.OldMode})
+}
+
+// apply validates, writes, restarts, and puts the previous file back if dockerd does not
+// come back.
+func (d *Daemon) apply(ctx context.Context, h modules.Host, old previous) error {
 	if err := d.validate(ctx, h); err != nil {
 		return err
 	}

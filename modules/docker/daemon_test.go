@@ -2,6 +2,7 @@ package docker
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -49,7 +50,29 @@ func TestDaemonDiff(t *testing.T) {
 	}
 }
 
+// detaching takes jobs as the agent does: only their bytes, run with RunJob on itself.
+type detaching struct {
+	*hosttest.Fake
+	jobs int
+}
+
+func (d *detaching) CanDetach() bool { return true }
+func (d *detaching) Detach(ctx context.Context, j modules.Job) error {
+	d.jobs++
+	if j.Kind != JobKind {
+		return errors.New("kind " + j.Kind)
+	}
+	return RunJob(ctx, d.Fake, j.Data)
+}
+
 func TestDaemonRollbackWhenDockerdDoesNotComeBack(t *testing.T) {
+	for _, detach := range []bool{false, true} {
+		daemonRollback(t, detach)
+	}
+}
+
+// daemonRollback: from here, or handed to the host as a job (which must then do the same).
+func daemonRollback(t *testing.T, detach bool) {
 	h := hosttest.New("h1")
 	h.SetFile(DaemonPath, `{"log-driver":"json-file"}`, 0o644)
 	h.Reply("dockerd --validate", "", 0)
@@ -69,7 +92,15 @@ func TestDaemonRollbackWhenDockerdDoesNotComeBack(t *testing.T) {
 	obs, _ := h.Observe(context.Background(), d.Probes())
 	cs := d.Diff(obs)
 	h.Files[DaemonPath].Data = []byte("changed after the plan") // apply restores what the plan saw
-	err := d.Apply(context.Background(), h, cs[0])
+	var on modules.Host = h
+	det := &detaching{Fake: h}
+	if detach {
+		on = det
+	}
+	err := d.Apply(context.Background(), on, cs[0])
+	if detach && det.jobs != 1 {
+		t.Fatalf("%d jobs, want the change handed to the host", det.jobs)
+	}
 	if err == nil || !strings.Contains(err.Error(), "previous /etc/docker/daemon.json was restored") {
 		t.Fatalf("err = %v", err)
 	}

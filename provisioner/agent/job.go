@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/modules"
+	"github.com/berth-dev/berth/modules/docker"
 	"github.com/berth-dev/berth/modules/stack"
 )
 
@@ -29,7 +30,8 @@ import (
 
 // jobKinds are the changes a host knows how to carry out on its own.
 var jobKinds = map[string]func(ctx context.Context, h modules.Host, data []byte) error{
-	stack.JobKind: stack.RunJob,
+	stack.JobKind:  stack.RunJob,
+	docker.JobKind: docker.RunJob,
 }
 
 // Job is a job on the wire.
