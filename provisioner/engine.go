@@ -62,6 +62,9 @@ type Engine struct {
 	Stopping func() bool
 	// Now is the clock certificates are judged by (nil: time.Now).
 	Now func() time.Time
+	// Hints, when set, predicts hosts' facts so that their resources' probes go with the
+	// first look (see prefetch.go), and learns the facts this run sees.
+	Hints Hints
 }
 
 // Session holds the connections and resources behind a plan, so apply can run right after
@@ -86,6 +89,9 @@ type hostSession struct {
 	started  bool
 	start    time.Time
 	deployed []string // stacks with a manifest on the host
+	// pre holds the results of the probes the first look predicted (see prefetch.go),
+	// until the resources' observation uses them.
+	pre prefetch
 }
 
 // Close closes every connection of the session.
@@ -166,6 +172,9 @@ func (e *Engine) Plan(ctx context.Context, names []string, readOnly bool) *Sessi
 			hs.plan.Error = "not observed: the run was cancelled first"
 		}
 	}
+	if e.Hints != nil {
+		e.Hints.Save()
+	}
 	e.planRollouts(ctx, sess)
 	e.Events.emit(Event{Type: EventPlanned, Message: summaryLine(sess.Plan)})
 	return sess
@@ -196,10 +205,11 @@ func (e *Engine) firstLook(ctx context.Context, hs *hostSession, readOnly bool) 
 	hs.conn = c
 	e.Events.emit(Event{Type: EventConnected, Host: name, Seconds: since(hs.start)})
 	scope := e.factsScope(hs.inv)
-	f, holder, deployed, err := firstLook(ctx, c, readOnly, scope)
+	look, err := firstLook(ctx, c, readOnly, scope, e.ahead(hs.inv, scope))
 	if err != nil {
 		return err
 	}
+	f, holder, deployed := look.facts, look.holder, look.deployed
 	if scope < facts.ScopeDocker && len(deployed) > 0 {
 		// Stacks berth deployed earlier, that the inventory no longer has anywhere: their
 		// removal needs the host's compose command. A rare third round trip.
@@ -212,6 +222,10 @@ func (e *Engine) firstLook(ctx context.Context, hs *hostSession, readOnly bool) 
 		hs.plan.Busy = "locked by " + holder.String()
 	}
 	hs.facts = f
+	hs.pre = look.pre
+	if e.Hints != nil && f.Scope > facts.ScopeNone {
+		e.Hints.Learn(f)
+	}
 	return nil
 }
 
@@ -238,7 +252,8 @@ func (e *Engine) observe(ctx context.Context, hs *hostSession, a schedule.Assign
 	for _, r := range rs {
 		hs.plan.Resources = append(hs.plan.Resources, r.Address())
 	}
-	steps, err := Observe(ctx, hs.conn, rs)
+	steps, err := Observe(ctx, prefetched{Host: hs.conn, pre: hs.pre}, rs)
+	hs.pre = nil
 	if err != nil {
 		return err
 	}
@@ -248,24 +263,38 @@ func (e *Engine) observe(ctx context.Context, hs *hostSession, a schedule.Assign
 	return nil
 }
 
+// look is what the first look found.
+type look struct {
+	facts    *facts.Facts
+	holder   *hostlock.Holder // nil when the host is free (or the run is not read-only)
+	deployed []string
+	pre      prefetch
+}
+
 // firstLook is the first round trip to a host: its facts, the stacks berth deployed there
-// (their manifests), and for read-only runs whether an apply holds its lock. Resources are
-// built from the facts and the fleet's placement, so this cannot merge with the resources'
-// own batch: two round trips per host in all.
-func firstLook(ctx context.Context, h modules.Host, readOnly bool, scope facts.Scope) (*facts.Facts, *hostlock.Holder, []string, error) {
+// (their manifests), for read-only runs whether an apply holds its lock, and the probes
+// ahead (the resources' probes as predicted, see prefetch.go). When the prediction holds,
+// it is the only round trip of a plan. A failing batch is tried again without the
+// probes ahead, which may fail where the real resources' would not.
+func firstLook(ctx context.Context, h modules.Host, readOnly bool, scope facts.Scope, ahead []modules.Probe) (look, error) {
 	probes := append(facts.Probes(scope), stack.DeployedProbe())
 	n := len(probes)
 	if readOnly {
 		probes = append(probes, hostlock.StatusProbes("")...)
 	}
+	m := len(probes)
+	probes = append(probes, ahead...)
 	res, err := h.Observe(ctx, probes)
+	if err != nil && len(ahead) > 0 && ctx.Err() == nil {
+		return firstLook(ctx, h, readOnly, scope, nil)
+	}
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("gather facts: %w", err)
+		return look{}, fmt.Errorf("gather facts: %w", err)
 	}
 	if len(res) != len(probes) {
-		return nil, nil, nil, fmt.Errorf("gather facts: %d results for %d probes", len(res), len(probes))
+		return look{}, fmt.Errorf("gather facts: %d results for %d probes", len(res), len(probes))
 	}
-	return facts.FromResults(h.Name(), res[:n-1]), hostlock.StatusFrom(res[n:]), stack.Deployed(res[n-1]), nil
+	return look{facts: facts.FromResults(h.Name(), res[:n-1]), holder: hostlock.StatusFrom(res[n:m]), deployed: stack.Deployed(res[n-1]), pre: newPrefetch(ahead, res[m:])}, nil
 }
 
 // Observe runs every resource's probes in one batch and diffs them. Changes come out in
