@@ -92,6 +92,8 @@ type hostSession struct {
 	// pre holds the results of the probes the first look predicted (see prefetch.go),
 	// until the resources' observation uses them.
 	pre prefetch
+	// observed is set once the host's resources were observed (or failed to be).
+	observed bool
 }
 
 // Close closes every connection of the session.
@@ -123,12 +125,18 @@ func (e *Engine) Plan(ctx context.Context, names []string, readOnly bool) *Sessi
 		sess.Plan.Hosts = append(sess.Plan.Hosts, hp)
 		sess.hosts[n] = &hostSession{inv: e.Inventory.Host(n), plan: hp}
 	}
-	// Phase 1, every host: connect and take a first look (facts, lock).
+	// Phase 1, every host: connect and take a first look (facts, lock). A host whose
+	// resources cannot depend on the others' facts is observed at once (see standalone).
+	alone := e.standalone()
 	e.each(ctx, names, func(ctx context.Context, name string) {
 		hs := sess.hosts[name]
 		hs.started = true
 		if err := e.firstLook(ctx, hs, readOnly); err != nil {
 			e.fail(hs, err)
+			return
+		}
+		if alone && len(hs.deployed) == 0 {
+			e.observeHost(ctx, hs, schedule.Assignment{}, readOnly)
 		}
 	})
 	// Placement needs every host's facts at once: it is the one global, pure step.
@@ -160,12 +168,10 @@ func (e *Engine) Plan(ctx context.Context, names []string, readOnly bool) *Sessi
 	// Phase 2, every host that answered: build its resources, observe them, diff.
 	e.each(ctx, names, func(ctx context.Context, name string) {
 		hs := sess.hosts[name]
-		if hs.facts == nil || hs.plan.Error != "" {
+		if hs.facts == nil || hs.plan.Error != "" || hs.observed {
 			return
 		}
-		if err := e.observe(ctx, hs, placement); err != nil {
-			e.fail(hs, err)
-		}
+		e.observeHost(ctx, hs, placement, readOnly)
 	})
 	for _, hs := range sess.hosts {
 		if !hs.started {
@@ -241,6 +247,28 @@ func (e *Engine) factsScope(h *inventory.Host) facts.Scope {
 		return facts.ScopeBase
 	}
 	return facts.ScopeNone
+}
+
+// standalone says whether no host's resources depend on the fleet's placement: no stacks
+// or balancers in the inventory or the placement in force. Then a host (without stacks
+// deployed on it) can be observed right after its first look, without waiting for every
+// other host's facts.
+func (e *Engine) standalone() bool {
+	return len(e.Inventory.Stacks) == 0 && len(e.Inventory.Balancers) == 0 && len(e.Current.Stacks) == 0
+}
+
+// observeHost observes a host under placement a. A read-only plan needs the host no more
+// afterwards: its connection is closed at once, so that a fleet's memory holds the hosts
+// in flight rather than every host until the slowest is done (the session's Close closes
+// it again, harmlessly).
+func (e *Engine) observeHost(ctx context.Context, hs *hostSession, a schedule.Assignment, readOnly bool) {
+	hs.observed = true
+	if err := e.observe(ctx, hs, a); err != nil {
+		e.fail(hs, err)
+	}
+	if readOnly {
+		hs.conn.Close()
+	}
 }
 
 // observe builds a host's resources and diffs them against one batch of observations.

@@ -195,3 +195,60 @@ func TestAFailingProbeAheadDoesNotFailTheHost(t *testing.T) {
 		t.Errorf("round trips %q; want the failed first look, the first look again, the resources", log.batches)
 	}
 }
+
+// eventConn logs Observe and Close calls of every host in one shared log.
+type eventConn struct {
+	Conn
+	log *[]string
+	mu  *sync.Mutex
+}
+
+func (c eventConn) Observe(ctx context.Context, probes []modules.Probe) ([]modules.ProbeResult, error) {
+	c.mu.Lock()
+	*c.log = append(*c.log, c.Name()+":observe")
+	c.mu.Unlock()
+	return c.Conn.Observe(ctx, probes)
+}
+
+func (c eventConn) Close() error {
+	c.mu.Lock()
+	*c.log = append(*c.log, c.Name()+":close")
+	c.mu.Unlock()
+	return nil
+}
+
+// A read-only plan of hosts whose resources do not depend on the fleet (no stacks, no
+// balancers) finishes each host as soon as its first look is in and closes its connection
+// then: one host at a time (-p 1) shows it, the first host is done before the second starts.
+// A plan that may be applied keeps its connections.
+func TestAReadOnlyPlanFinishesEachStandaloneHostAtOnce(t *testing.T) {
+	for _, readOnly := range []bool{true, false} {
+		var log []string
+		var mu sync.Mutex
+		inv := &inventory.Inventory{}
+		for _, n := range []string{"a", "b"} {
+			inv.Hosts = append(inv.Hosts, &inventory.Host{Name: n, Address: n, Files: []*inventory.File{{Path: "/etc/motd", Content: []byte("hi\n"), Mode: 0o644}}})
+		}
+		e := testEngine(inv, nil)
+		e.Parallel = 1
+		e.Dial = func(_ context.Context, h *inventory.Host) (Conn, error) {
+			return eventConn{Conn: newDebianHost(h.Name), log: &log, mu: &mu}, nil
+		}
+		s := e.Plan(context.Background(), []string{"a", "b"}, readOnly)
+		for _, n := range []string{"a", "b"} {
+			if hp := s.Plan.Host(n); hp.Error != "" || len(hp.Changes) != 1 {
+				t.Fatalf("plan of %s: %+v", n, hp)
+			}
+		}
+		got := strings.Join(log, " ")
+		first := strings.SplitN(got, ":", 2)[0]
+		second := map[string]string{"a": "b", "b": "a"}[first]
+		want := first + ":observe " + first + ":close " + second + ":observe " + second + ":close"
+		if !readOnly {
+			want = first + ":observe " + second + ":observe"
+		}
+		if got != want {
+			t.Errorf("read-only %v: %q, want %q", readOnly, got, want)
+		}
+	}
+}
