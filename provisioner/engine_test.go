@@ -487,7 +487,7 @@ func TestFactsOnlyWhereTheyCanMatter(t *testing.T) {
 				return modules.Result{}
 			})
 			if tc.leftover {
-				f.Reply("find /var/lib/berth/stacks", "/var/lib/berth/stacks/web/manifest.json\n", 0)
+				f.Reply("sh -c 'for f in \"$0\"/*/manifest.json", "/var/lib/berth/stacks/web/manifest.json\n", 0)
 			}
 			h := &inventory.Host{Name: "a", Files: []*inventory.File{{Path: "/etc/motd", Content: []byte("hi\n"), Mode: 0o644}}}
 			if tc.docker {
