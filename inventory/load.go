@@ -32,6 +32,8 @@ type loader struct {
 	// keys open SOPS files; loaded on the first encrypted file (see openSecret).
 	keys    *sops.Keys
 	keysErr error
+	// contents holds each distinct file content once, by SHA-256 (see intern).
+	contents map[[32]byte]content
 }
 
 // Load reads the *.hcl files of dir as one inventory and returns the validated model with
