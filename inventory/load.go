@@ -32,6 +32,8 @@ type loader struct {
 	// keys open SOPS files; loaded on the first encrypted file (see openSecret).
 	keys    *sops.Keys
 	keysErr error
+	// contents holds each distinct file content once, by SHA-256 (see intern).
+	contents map[[32]byte]content
 }
 
 // Load reads the *.hcl files of dir as one inventory and returns the validated model with
@@ -124,7 +126,16 @@ func (l *loader) parse() bool {
 		}
 		l.in.addFile(l.rel(n), b)
 		l.files = append(l.files, l.rel(n))
-		_, d := l.parser.ParseHCL(b, l.rel(n))
+		var f *hcl.File
+		var d hcl.Diagnostics
+		if len(b) >= bigFile {
+			f, d = parseInPieces(b, l.rel(n)) // nil: parsed whole, below
+		}
+		if f != nil {
+			l.parser.AddFile(l.rel(n), f)
+		} else {
+			_, d = l.parser.ParseHCL(b, l.rel(n))
+		}
 		l.diags = append(l.diags, d...)
 	}
 	return !l.diags.HasErrors()

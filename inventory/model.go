@@ -134,8 +134,11 @@ type Forward struct {
 
 // File is a file managed on a host.
 type File struct {
-	Path      string
-	Content   []byte
+	Path    string
+	Content []byte
+	// SHA256 is Content's hex SHA-256. Hosts that get the same content share one Content,
+	// hashed once: a file block for every host is held once, not once per host.
+	SHA256    string
 	Mode      fs.FileMode
 	Owner     string
 	Group     string

@@ -1,6 +1,8 @@
 package inventory
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"io/fs"
 	"strconv"
 
@@ -47,6 +49,7 @@ func (l *loader) file(h *Host, b *hcl.Block, a attrs) {
 	l.ownership(a, &f.Mode, &f.Owner, &f.Group)
 	a.boolean("sensitive", &f.Sensitive)
 	f.Sensitive = f.Sensitive || a.secret["content"] || encrypted // content from a sensitive variable is never shown
+	f.Content, f.SHA256 = l.intern(f.Content)
 	h.Files = append(h.Files, f)
 }
 
@@ -141,3 +144,24 @@ func (l *loader) service(h *Host, b *hcl.Block, a attrs) {
 }
 
 var serviceNameRule = nameRuleOf(`^[A-Za-z0-9][A-Za-z0-9_.@:-]*$`)
+
+// intern returns the one copy of content the inventory holds, and its hex SHA-256 (one
+// string too, shared like the content).
+func (l *loader) intern(data []byte) ([]byte, string) {
+	sum := sha256.Sum256(data)
+	if l.contents == nil {
+		l.contents = map[[32]byte]content{}
+	}
+	c, ok := l.contents[sum]
+	if !ok {
+		c = content{data: data, sum: hex.EncodeToString(sum[:])}
+		l.contents[sum] = c
+	}
+	return c.data, c.sum
+}
+
+// content is a file content the inventory holds, with its hex SHA-256.
+type content struct {
+	data []byte
+	sum  string
+}

@@ -119,6 +119,17 @@ func (s *selector) addName(t string, names map[string]bool) hcl.Diagnostics {
 
 func (s *selector) filter(names map[string]bool, labels []labelTerm, star bool) []string {
 	out := []string{}
+	if len(names) > 0 && !star && len(names) < len(s.all)/8 {
+		// A few names of a big fleet (a per-host block): look them up rather than walk every
+		// host, which made 1000 hosts with 100 blocks each 100 million steps. s.all is sorted.
+		for n := range names {
+			if matchLabels(s.hosts[n].Labels, labels) {
+				out = append(out, n)
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
 	for _, n := range s.all {
 		if len(names) > 0 && !star && !names[n] {
 			continue

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -49,6 +50,28 @@ func TestSelect(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%q: got %v, want %v", tt.sel, got, tt.want)
+		}
+	}
+}
+
+// In a big fleet a selector of a few names looks them up instead of walking every host: the
+// answer is the walk's, in the same order, labels applied.
+func TestAFewNamesOfABigFleet(t *testing.T) {
+	inv := &Inventory{}
+	for i := 0; i < 100; i++ {
+		role := map[bool]string{true: "web", false: "db"}[i%3 == 0]
+		inv.Hosts = append(inv.Hosts, &Host{Name: fmt.Sprintf("h%02d", 99-i), Labels: map[string]string{"role": role}})
+	}
+	s := newSelector(inv)
+	for sel, want := range map[string]string{
+		"h42":               "h42",
+		"h07,h42,h03":       "h03,h07,h42",
+		"h99,h98,role=web":  "h99",
+		"h98,h97,role!=web": "h97,h98",
+	} {
+		got, diags := s.resolve(sel)
+		if diags.HasErrors() || strings.Join(got, ",") != want {
+			t.Errorf("%s: %q %v, want %s", sel, got, diags, want)
 		}
 	}
 }

@@ -45,9 +45,12 @@ type Result struct {
 type FileWrite struct {
 	Path    string
 	Content []byte
-	Mode    fs.FileMode
-	Owner   string // "" keeps root (or the writing user without become)
-	Group   string
+	// SHA256 is Content's hex SHA-256 when the writer already has it ("" : the host
+	// computes it); the host checks the written file against it either way.
+	SHA256 string
+	Mode   fs.FileMode
+	Owner  string // "" keeps root (or the writing user without become)
+	Group  string
 	// MkdirParents creates missing parent directories (mode 0755, root-owned).
 	MkdirParents bool
 }

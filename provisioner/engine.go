@@ -63,6 +63,9 @@ type Engine struct {
 	Stopping func() bool
 	// Now is the clock certificates are judged by (nil: time.Now).
 	Now func() time.Time
+	// Hints, when set, predicts hosts' facts so that their resources' probes go with the
+	// first look (see prefetch.go), and learns the facts this run sees.
+	Hints Hints
 	// Run is the run's id: each change is journaled under it on its host (see Journaler);
 	// "" journals nothing.
 	Run string
@@ -91,6 +94,11 @@ type hostSession struct {
 	start    time.Time
 	deployed []string // stacks with a manifest on the host
 	seq      int      // the last change journaled (see journalStart)
+	// pre holds the results of the probes the first look predicted (see prefetch.go),
+	// until the resources' observation uses them.
+	pre prefetch
+	// observed is set once the host's resources were observed (or failed to be).
+	observed bool
 }
 
 // Close closes every connection of the session.
@@ -122,12 +130,18 @@ func (e *Engine) Plan(ctx context.Context, names []string, readOnly bool) *Sessi
 		sess.Plan.Hosts = append(sess.Plan.Hosts, hp)
 		sess.hosts[n] = &hostSession{inv: e.Inventory.Host(n), plan: hp}
 	}
-	// Phase 1, every host: connect and take a first look (facts, lock).
+	// Phase 1, every host: connect and take a first look (facts, lock). A host whose
+	// resources cannot depend on the others' facts is observed at once (see standalone).
+	alone := e.standalone()
 	e.each(ctx, names, func(ctx context.Context, name string) {
 		hs := sess.hosts[name]
 		hs.started = true
 		if err := e.firstLook(ctx, hs, readOnly); err != nil {
 			e.fail(hs, err)
+			return
+		}
+		if alone && len(hs.deployed) == 0 {
+			e.observeHost(ctx, hs, schedule.Assignment{}, readOnly)
 		}
 	})
 	// Placement needs every host's facts at once: it is the one global, pure step.
@@ -159,17 +173,18 @@ func (e *Engine) Plan(ctx context.Context, names []string, readOnly bool) *Sessi
 	// Phase 2, every host that answered: build its resources, observe them, diff.
 	e.each(ctx, names, func(ctx context.Context, name string) {
 		hs := sess.hosts[name]
-		if hs.facts == nil || hs.plan.Error != "" {
+		if hs.facts == nil || hs.plan.Error != "" || hs.observed {
 			return
 		}
-		if err := e.observe(ctx, hs, placement); err != nil {
-			e.fail(hs, err)
-		}
+		e.observeHost(ctx, hs, placement, readOnly)
 	})
 	for _, hs := range sess.hosts {
 		if !hs.started {
 			hs.plan.Error = "not observed: the run was cancelled first"
 		}
+	}
+	if e.Hints != nil {
+		e.Hints.Save()
 	}
 	e.planRollouts(ctx, sess)
 	e.Events.emit(Event{Type: EventPlanned, Message: summaryLine(sess.Plan)})
@@ -201,10 +216,11 @@ func (e *Engine) firstLook(ctx context.Context, hs *hostSession, readOnly bool) 
 	hs.conn = c
 	e.Events.emit(Event{Type: EventConnected, Host: name, Seconds: since(hs.start)})
 	scope := e.factsScope(hs.inv)
-	f, holder, deployed, previous, err := firstLook(ctx, c, readOnly, scope)
+	look, err := firstLook(ctx, c, readOnly, scope, e.ahead(hs.inv, scope))
 	if err != nil {
 		return err
 	}
+	f, holder, deployed := look.facts, look.holder, look.deployed
 	if scope < facts.ScopeDocker && len(deployed) > 0 {
 		// Stacks berth deployed earlier, that the inventory no longer has anywhere: their
 		// removal needs the host's compose command. A rare third round trip.
@@ -213,11 +229,15 @@ func (e *Engine) firstLook(ctx context.Context, hs *hostSession, readOnly bool) 
 		}
 	}
 	hs.deployed = deployed
-	hs.plan.Previous = previous
+	hs.plan.Previous = look.previous
 	if holder != nil {
 		hs.plan.Busy = "locked by " + holder.String()
 	}
 	hs.facts = f
+	hs.pre = look.pre
+	if e.Hints != nil && f.Scope > facts.ScopeNone {
+		e.Hints.Learn(f)
+	}
 	return nil
 }
 
@@ -235,6 +255,28 @@ func (e *Engine) factsScope(h *inventory.Host) facts.Scope {
 	return facts.ScopeNone
 }
 
+// standalone says whether no host's resources depend on the fleet's placement: no stacks
+// or balancers in the inventory or the placement in force. Then a host (without stacks
+// deployed on it) can be observed right after its first look, without waiting for every
+// other host's facts.
+func (e *Engine) standalone() bool {
+	return len(e.Inventory.Stacks) == 0 && len(e.Inventory.Balancers) == 0 && len(e.Current.Stacks) == 0
+}
+
+// observeHost observes a host under placement a. A read-only plan needs the host no more
+// afterwards: its connection is closed at once, so that a fleet's memory holds the hosts
+// in flight rather than every host until the slowest is done (the session's Close closes
+// it again, harmlessly).
+func (e *Engine) observeHost(ctx context.Context, hs *hostSession, a schedule.Assignment, readOnly bool) {
+	hs.observed = true
+	if err := e.observe(ctx, hs, a); err != nil {
+		e.fail(hs, err)
+	}
+	if readOnly {
+		hs.conn.Close()
+	}
+}
+
 // observe builds a host's resources and diffs them against one batch of observations.
 func (e *Engine) observe(ctx context.Context, hs *hostSession, a schedule.Assignment) error {
 	rs, err := e.Build(e.Inventory, hs.inv, hs.facts, a)
@@ -244,7 +286,8 @@ func (e *Engine) observe(ctx context.Context, hs *hostSession, a schedule.Assign
 	for _, r := range rs {
 		hs.plan.Resources = append(hs.plan.Resources, r.Address())
 	}
-	steps, err := Observe(ctx, hs.conn, rs)
+	steps, err := Observe(ctx, prefetched{Host: hs.conn, pre: hs.pre}, rs)
+	hs.pre = nil
 	if err != nil {
 		return err
 	}
@@ -254,24 +297,41 @@ func (e *Engine) observe(ctx context.Context, hs *hostSession, a schedule.Assign
 	return nil
 }
 
+// look is what the first look found.
+type look struct {
+	facts    *facts.Facts
+	holder   *hostlock.Holder // nil when the host is free (or the run is not read-only)
+	deployed []string
+	previous string // how the last run ended without its berth (see agent.UnseenText)
+	pre      prefetch
+}
+
 // firstLook is the first round trip to a host: its facts, the stacks berth deployed there
-// (their manifests), and for read-only runs whether an apply holds its lock. Resources are
-// built from the facts and the fleet's placement, so this cannot merge with the resources'
-// own batch: two round trips per host in all.
-func firstLook(ctx context.Context, h modules.Host, readOnly bool, scope facts.Scope) (*facts.Facts, *hostlock.Holder, []string, string, error) {
+// (their manifests), how the host's last run ended when it ended without its berth (see
+// agent.UnseenFile), for read-only runs whether an apply holds its lock, and the probes
+// ahead (the resources' probes as predicted, see prefetch.go). When the prediction holds,
+// it is the only round trip of a plan. A failing batch is tried again without the
+// probes ahead, which may fail where the real resources' would not.
+func firstLook(ctx context.Context, h modules.Host, readOnly bool, scope facts.Scope, ahead []modules.Probe) (look, error) {
 	probes := append(facts.Probes(scope), stack.DeployedProbe(), modules.ContentProbe(agent.UnseenFile))
 	n := len(probes)
 	if readOnly {
 		probes = append(probes, hostlock.StatusProbes("")...)
 	}
+	m := len(probes)
+	probes = append(probes, ahead...)
 	res, err := h.Observe(ctx, probes)
+	if err != nil && len(ahead) > 0 && ctx.Err() == nil {
+		return firstLook(ctx, h, readOnly, scope, nil)
+	}
 	if err != nil {
-		return nil, nil, nil, "", fmt.Errorf("gather facts: %w", err)
+		return look{}, fmt.Errorf("gather facts: %w", err)
 	}
 	if len(res) != len(probes) {
-		return nil, nil, nil, "", fmt.Errorf("gather facts: %d results for %d probes", len(res), len(probes))
+		return look{}, fmt.Errorf("gather facts: %d results for %d probes", len(res), len(probes))
 	}
-	return facts.FromResults(h.Name(), res[:n-2]), hostlock.StatusFrom(res[n:]), stack.Deployed(res[n-2]), agent.UnseenText(h.Name(), res[n-1].Data), nil
+	return look{facts: facts.FromResults(h.Name(), res[:n-2]), holder: hostlock.StatusFrom(res[n:m]), deployed: stack.Deployed(res[n-2]),
+		previous: agent.UnseenText(h.Name(), res[n-1].Data), pre: newPrefetch(ahead, res[m:])}, nil
 }
 
 // Observe runs every resource's probes in one batch and diffs them. Changes come out in

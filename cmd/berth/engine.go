@@ -17,6 +17,7 @@ import (
 	"github.com/berth-dev/berth/inventory"
 	"github.com/berth-dev/berth/provisioner"
 	"github.com/berth-dev/berth/provisioner/conn"
+	"github.com/berth-dev/berth/provisioner/facts"
 )
 
 // engineFlags are shared by plan, apply, drift, runbook run and runbook undo.
@@ -78,7 +79,12 @@ func newEngine(e *env, inv *inventory.Inventory, f *engineFlags, p *progress, co
 	if f.rollback != "" {
 		build = provisioner.RollbackBuilder(f.rollback, provisioner.BuildOptions{})
 	}
+	var hints provisioner.Hints
+	if path, err := facts.HintsPath(inv.Dir); err == nil {
+		hints = facts.LoadHints(path)
+	}
 	eng := &provisioner.Engine{
+		Hints:     hints,
 		Inventory: inv,
 		Current:   current,
 		Parallel:  f.parallel,

@@ -21,6 +21,9 @@ type Spec struct {
 	Owner     string      // "" means root
 	Group     string      // "" means root
 	Sensitive bool
+	// SHA256 is Content's hex SHA-256 when the caller has it (the inventory hashes each
+	// distinct content once); New computes it otherwise.
+	SHA256 string
 }
 
 // Resource manages one file.
@@ -35,6 +38,9 @@ var (
 func New(s Spec) *Resource {
 	o := modules.Ownership{Mode: s.Mode, Owner: s.Owner, Group: s.Group}.WithDefaults(0o644)
 	s.Mode, s.Owner, s.Group = o.Mode, o.Owner, o.Group
+	if s.SHA256 == "" {
+		s.SHA256 = Sum(s.Content)
+	}
 	return &Resource{spec: s}
 }
 
@@ -47,7 +53,7 @@ func (r *Resource) Probes() []modules.Probe { return []modules.Probe{modules.Fil
 // Diff implements modules.Resource.
 func (r *Resource) Diff(obs []modules.ProbeResult) []modules.Change {
 	o := obs[0]
-	want := Describe(r.spec.Content, r.spec.Mode, r.spec.Owner, r.spec.Group, r.spec.Sensitive)
+	want := describe(r.spec.SHA256, len(r.spec.Content), r.spec.Mode, r.spec.Owner, r.spec.Group, r.spec.Sensitive)
 	c := modules.Change{Address: r.Address(), Op: "write", After: want, Sensitive: r.spec.Sensitive}
 	switch {
 	case !o.Exists:
@@ -59,7 +65,7 @@ func (r *Resource) Diff(obs []modules.ProbeResult) []modules.Change {
 		return []modules.Change{c}
 	}
 	var why []string
-	if o.SHA256 != Sum(r.spec.Content) {
+	if o.SHA256 != r.spec.SHA256 {
 		why = append(why, "content differs")
 	}
 	why = append(why, modules.Ownership{Mode: r.spec.Mode, Owner: r.spec.Owner, Group: r.spec.Group}.Mismatch(o)...)
@@ -79,7 +85,7 @@ func (r *Resource) Apply(ctx context.Context, h modules.Host, c modules.Change) 
 
 // FileWrite implements modules.Writer: every change of a file is this one write.
 func (r *Resource) FileWrite(modules.Change) modules.FileWrite {
-	return modules.FileWrite{Path: r.spec.Path, Content: r.spec.Content, Mode: r.spec.Mode,
+	return modules.FileWrite{Path: r.spec.Path, Content: r.spec.Content, SHA256: r.spec.SHA256, Mode: r.spec.Mode,
 		Owner: r.spec.Owner, Group: r.spec.Group, MkdirParents: true}
 }
 
@@ -91,11 +97,15 @@ func Sum(b []byte) string {
 
 // Describe summarises a file for a plan: short hash (or "(sensitive)"), size, mode, owner.
 func Describe(content []byte, mode fs.FileMode, owner, group string, sensitive bool) string {
-	what := "sha256:" + Sum(content)[:12]
+	return describe(Sum(content), len(content), mode, owner, group, sensitive)
+}
+
+func describe(sum string, size int, mode fs.FileMode, owner, group string, sensitive bool) string {
+	what := "sha256:" + sum[:12]
 	if sensitive {
 		what = "(sensitive)"
 	}
-	return fmt.Sprintf("%s %dB %04o %s:%s", what, len(content), mode, owner, group)
+	return fmt.Sprintf("%s %dB %04o %s:%s", what, size, mode, owner, group)
 }
 
 func describeObserved(o modules.ProbeResult, sensitive bool) string {

@@ -130,9 +130,11 @@ func removeProject(ctx context.Context, h modules.Host, project string) error {
 }
 
 // DeployedProbe lists the stacks berth deployed on a host (those with a manifest), so that the
-// engine can plan a Removal for each one the inventory no longer has.
+// engine can plan a Removal for each one the inventory no longer has. It is in every plan's
+// first look, so it is the shell's own globbing, not find: half the host CPU, on every host
+// of every run.
 func DeployedProbe() modules.Probe {
-	return modules.CmdProbe("find", StateRoot, "-mindepth", "2", "-maxdepth", "2", "-name", ManifestName)
+	return modules.CmdProbe("sh", "-c", `for f in "$0"/*/`+ManifestName+`; do [ -f "$f" ] && echo "$f"; done; exit 0`, StateRoot)
 }
 
 // Deployed reads DeployedProbe's result: stack names, sorted. A host without berth's state

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -171,13 +174,28 @@ func manifestOf(t *testing.T, s *sim) Manifest {
 
 func TestDeployed(t *testing.T) {
 	s, _ := deployed(t, V2, nil)
-	s.host.Reply("find /var/lib/berth/stacks", "/var/lib/berth/stacks/shop/manifest.json\n/var/lib/berth/stacks/billing/manifest.json\n", 0)
+	s.host.Reply("sh -c 'for f in \"$0\"/*/manifest.json", "/var/lib/berth/stacks/shop/manifest.json\n/var/lib/berth/stacks/billing/manifest.json\n", 0)
 	res, _ := s.host.Observe(t.Context(), []modules.Probe{DeployedProbe()})
 	if got := strings.Join(Deployed(res[0]), ","); got != "billing,shop" {
 		t.Fatalf("got %q", got)
 	}
 	if got := Deployed(modules.ProbeResult{ExitCode: 1, Stderr: []byte("No such file or directory")}); len(got) != 0 {
 		t.Fatalf("got %q", got)
+	}
+	// The probe itself, in a real shell, on a state directory of its own: a stack directory
+	// without a manifest is not deployed, and no state directory at all is no stacks.
+	root := t.TempDir()
+	for _, d := range []string{"shop", "billing", "half"} {
+		os.MkdirAll(filepath.Join(root, d), 0o755)
+	}
+	os.WriteFile(filepath.Join(root, "shop", ManifestName), []byte("{}"), 0o644)
+	os.WriteFile(filepath.Join(root, "billing", ManifestName), []byte("{}"), 0o644)
+	for dir, want := range map[string]string{root: "billing,shop", filepath.Join(root, "none"): ""} {
+		argv := DeployedProbe().Argv
+		out, err := exec.Command(argv[0], append(argv[1:len(argv)-1], dir)...).Output()
+		if got := strings.Join(Deployed(modules.ProbeResult{Stdout: out}), ","); err != nil || got != want {
+			t.Errorf("in %s: %q (%v), want %q", dir, got, err, want)
+		}
 	}
 }
 

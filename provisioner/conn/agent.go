@@ -3,8 +3,6 @@ package conn
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -207,8 +205,7 @@ func requestFiles(ws []modules.FileWrite) int {
 func (s *SSH) writeBatch(ctx context.Context, ws []modules.FileWrite) (int, error) {
 	wire := make([]*agent.Write, len(ws))
 	for i, w := range ws {
-		sum := sha256.Sum256(w.Content)
-		wire[i] = &agent.Write{Path: w.Path, Content: w.Content, SHA256: hex.EncodeToString(sum[:]),
+		wire[i] = &agent.Write{Path: w.Path, Content: w.Content, SHA256: contentSum(w),
 			Mode: uint32(w.Mode.Perm()), Owner: w.Owner, Group: w.Group, MkdirParents: w.MkdirParents}
 	}
 	r, ok, err := s.agentDo(ctx, &agent.Request{Op: agent.OpWrites, Writes: wire}, nil)

@@ -4,15 +4,19 @@ package conn
 // ~/.cache/berth/agent/SHA256/berth, or /var/tmp/berth-agent-UID/SHA256/berth when the
 // home directory cannot execute (noexec). A directory is used only when it is owned by
 // the user, not a symlink, and mode 0700, so nobody else can plant a binary there.
-const agentDirs = `for d in "${HOME:-/nonexistent}/.cache/berth/agent" "/var/tmp/berth-agent-$(id -u)"; do`
+// The second directory's uid is looked up only when the first is not used: every command
+// the start script runs is a process more on every host and run (docs/performance.md).
+const agentDirs = `for d in "${HOME:-/nonexistent}/.cache/berth/agent" /var/tmp/berth-agent-; do
+  case $d in /var/tmp/berth-agent-) d=$d$(id -u);; esac`
 
 // agentStartScript runs as `sh -c SCRIPT sh BECOME UNAME=SHA256...`: it picks the hash
 // for this host's architecture and execs the cached agent (through sudo -n with become),
 // which then answers the hello already waiting on stdin. Otherwise it prints one marker
 // line on stdout and exits: "@@berth-agent noarch ARCH" or "@@berth-agent missing ARCH".
-// It never reads stdin.
+// It never reads stdin. The architecture comes from /proc/sys/kernel/arch (Linux 6.1 and
+// later; the same string as uname -m) with the shell's own read, else from uname -m.
 const agentStartScript = `b=$1; shift
-m=$(uname -m); h=
+m=; { read -r m < /proc/sys/kernel/arch; } 2>/dev/null; [ -n "$m" ] || m=$(uname -m); h=
 for a in "$@"; do case $a in "$m="*) h=${a#*=};; esac; done
 if [ -z "$h" ]; then echo "@@berth-agent noarch $m"; exit 0; fi
 ` + agentDirs + `

@@ -114,8 +114,7 @@ func (r *runner) writeBatch(ctx context.Context, ws []modules.FileWrite) (int, e
 			mk = "1"
 		}
 		argv = append(argv, w.Path, path.Clean(dir), base, strconv.FormatUint(uint64(mode), 8), w.Owner, w.Group, mk)
-		sum := sha256.Sum256(w.Content)
-		stdin = append(stdin, strings.NewReader(fmt.Sprintf("%d %s\n", len(w.Content), hex.EncodeToString(sum[:]))), bytes.NewReader(w.Content))
+		stdin = append(stdin, strings.NewReader(fmt.Sprintf("%d %s\n", len(w.Content), contentSum(w))), bytes.NewReader(w.Content))
 	}
 	res, err := r.runLine(ctx, r.commandLine(argv, false), "write", io.MultiReader(stdin...), nil, true)
 	done := min(bytes.Count(res.Stdout, []byte("@@berth wrote ")), len(ws))
@@ -137,4 +136,13 @@ func checkWritePath(host, p string) error {
 		return fmt.Errorf("write %s on %s: path must be absolute and clean", p, host)
 	}
 	return nil
+}
+
+// contentSum is w's hex SHA-256: the one it carries, else computed.
+func contentSum(w modules.FileWrite) string {
+	if w.SHA256 != "" {
+		return w.SHA256
+	}
+	sum := sha256.Sum256(w.Content)
+	return hex.EncodeToString(sum[:])
 }

@@ -148,8 +148,8 @@ func sameWork(o options, f bench.Fleet, keys bench.Keys, logs string) error {
 }
 
 // runN1000 drifts 1000 hosts with K=10 (berth and the reference; Ansible is not run there).
-func runN1000(o options, tb *table, keys bench.Keys) error {
-	f := bench.Fleet{Dir: o.dir, Port: o.port, N: 1000, K: 10}
+func runN1000(o options, tb *table, keys bench.Keys, k int) error {
+	f := bench.Fleet{Dir: o.dir, Port: o.port, N: 1000, K: k}
 	logs, err := prepare(o, f, keys, false)
 	if err != nil {
 		return err

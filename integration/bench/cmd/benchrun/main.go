@@ -58,7 +58,7 @@ func parseOptions(args []string) (options, error) {
 	total := fs.Duration("deadline", 0, "stop starting runs after this long (0: no bound)")
 	fs.BoolVar(&o.verify, "verify", true, "check, untimed, that berth and Ansible describe the same files (smallest N and K)")
 	fs.BoolVar(&o.bins.facts, "facts", true, "also run Ansible with fact gathering (check, smallest K)")
-	fs.BoolVar(&o.n1000, "n1000", false, "also drift N=1000, K=10 (berth and reference)")
+	fs.BoolVar(&o.n1000, "n1000", false, "also drift N=1000 at every -k (berth and reference; at most 3 runs)")
 	fs.StringVar(&o.out, "out", "", "also write the table (markdown) to this file")
 	fs.IntVar(&o.hold, "hold", 0, "start a fleet of this many hosts (first -k files each), print how to run berth against it, and wait for Ctrl-C")
 	fs.StringVar(&o.bins.berth, "berth", "berth", "berth binary")
@@ -143,8 +143,8 @@ func run(o options) error {
 				return err
 			}
 		}
-		if o.n1000 && k == o.ks[0] { // before larger K, which may not fit the deadline
-			if err := serve(1000, func() error { return runN1000(o, tb, keys) }); err != nil {
+		if o.n1000 {
+			if err := serve(1000, func() error { return runN1000(o, tb, keys, k) }); err != nil {
 				return err
 			}
 		}
