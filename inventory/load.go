@@ -96,6 +96,7 @@ func (l *loader) load() {
 	l.groups()
 	l.hostContexts()
 	l.hostLayer()
+	l.swarm()
 	l.stacks()
 	l.balancers()
 	l.runbooks()

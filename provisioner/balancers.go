@@ -137,6 +137,9 @@ func BalancerConfig(inv *inventory.Inventory, bs []*inventory.Balancer, a schedu
 // inventory has no address to send to and is left out; the stack has no placement before
 // its first apply, and the backend then has no server.
 func backendServers(inv *inventory.Inventory, f inventory.Frontend, a schedule.Assignment) []balancer.Server {
+	if s := inv.Stack(f.Stack); s != nil && s.Mode == inventory.ModeSwarm {
+		return swarmServers(inv, s, f.Port)
+	}
 	sp := a.Stack(f.Stack)
 	if sp == nil {
 		return nil
