@@ -9,6 +9,7 @@ import (
 	"github.com/berth-dev/berth/modules"
 	"github.com/berth-dev/berth/modules/balancer"
 	"github.com/berth-dev/berth/modules/swarm"
+	"github.com/hashicorp/hcl/v2"
 )
 
 // StackLabel is the node label berth sets on the nodes a Swarm stack may run on; the stack's
@@ -104,4 +105,17 @@ func swarmServers(inv *inventory.Inventory, s *inventory.Stack, port string) []b
 		out = append(out, balancer.Server{Name: balancer.ServerName(s.Name, i+1), Address: serverAddress(inv.Host(name)), Port: host})
 	}
 	return out
+}
+
+// SwarmDiags renders every Swarm stack's file, offline, so that validate reports a compose
+// attribute docker stack deploy does not read at the stack's block rather than at plan time.
+func SwarmDiags(inv *inventory.Inventory) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, s := range inv.SwarmStacks() {
+		if _, err := swarm.Render(SwarmStackSpec(s)); err != nil {
+			r := s.DeclRange
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Stack cannot run on Swarm", Detail: err.Error() + ".", Subject: &r})
+		}
+	}
+	return diags
 }

@@ -47,7 +47,16 @@ type Stack struct {
 var (
 	_ modules.Resource = (*Stack)(nil)
 	_ modules.Phased   = (*Stack)(nil)
+	_ modules.Checker  = (*Stack)(nil)
 )
+
+// Check implements modules.Checker: services berth cannot read leave no plan.
+func (s *Stack) Check(obs []modules.ProbeResult) error {
+	if _, err := parseServices(obs[0].Stdout); err != nil {
+		return fmt.Errorf("swarm stack %s: %w", s.spec.Name, err)
+	}
+	return nil
+}
 
 // NewStack renders spec's stack file; an error is a stack that cannot run on Swarm.
 func NewStack(spec StackSpec) (*Stack, error) {
@@ -144,11 +153,10 @@ func counts(out []byte) map[string][2]int {
 // last update did not complete.
 func (s *Stack) Diff(obs []modules.ProbeResult) []modules.Change {
 	svcs, err := parseServices(obs[0].Stdout)
-	c := modules.Change{Address: s.Address(), Op: OpDeploy, After: s.summary(obs[2].Exists)}
 	if err != nil {
-		c.Action, c.Reason = modules.Replace, err.Error()
-		return []modules.Change{c}
+		return nil // Check refused the observation: the host has no plan
 	}
+	c := modules.Change{Address: s.Address(), Op: OpDeploy, After: s.summary(obs[2].Exists)}
 	byName := map[string]service{}
 	for _, sv := range svcs {
 		byName[strings.TrimPrefix(sv.Spec.Name, s.spec.Name+"_")] = sv
