@@ -68,7 +68,8 @@ func SwarmMembers(inv *inventory.Inventory) []swarm.Member {
 				labels[StackLabel(s.Name)] = "true"
 			}
 		}
-		out = append(out, swarm.Member{Host: name, Address: serverAddress(h), Labels: labels, Drain: h.Drain})
+		out = append(out, swarm.Member{Host: name, Address: serverAddress(h), Labels: labels, Drain: h.Drain,
+			Manager: slices.Contains(inv.Swarm.Managers, name)})
 	}
 	return out
 }

@@ -30,11 +30,13 @@ type Member struct {
 	Host    string
 	Address string
 	// Labels are the node's labels: the host's, plus berth's own per Swarm stack.
-	Labels map[string]string
-	Drain  bool
+	Labels  map[string]string
+	Drain   bool
+	Manager bool
 }
 
-// Nodes keeps every node's labels and availability equal to the inventory's, from the leader.
+// Nodes keeps every node's labels, availability and role (manager or worker) equal to the
+// inventory's, from the leader.
 type Nodes struct {
 	members []Member // by host name
 }
@@ -148,9 +150,12 @@ func (r *Nodes) Diff(obs []modules.ProbeResult) []modules.Change {
 		if got := n.Spec.Availability; got != m.availability() {
 			why = append(why, fmt.Sprintf("availability %s, want %s", got, m.availability()))
 		}
+		if got := n.Spec.Role; got != m.role() {
+			why = append(why, fmt.Sprintf("role %s, want %s", got, m.role()))
+		}
 		if len(why) > 0 {
 			c.Action, c.Reason = modules.Update, strings.Join(why, "; ")
-			c.Before = summary(n.Spec.Labels, n.Spec.Availability)
+			c.Before = n.Spec.Role + ", " + summary(n.Spec.Labels, n.Spec.Availability)
 			out = append(out, c)
 		}
 	}
@@ -164,7 +169,14 @@ func (m Member) availability() string {
 	return Active
 }
 
-func (m Member) summary() string { return summary(m.Labels, m.availability()) }
+func (m Member) role() string {
+	if m.Manager {
+		return "manager"
+	}
+	return "worker"
+}
+
+func (m Member) summary() string { return m.role() + ", " + summary(m.Labels, m.availability()) }
 
 func summary(labels map[string]string, availability string) string {
 	var kv []string
@@ -213,7 +225,7 @@ func (r *Nodes) Apply(ctx context.Context, h modules.Host, c modules.Change) err
 	if n == nil {
 		return fmt.Errorf("update swarm node %s: no node advertises %s on %s (did its join fail?)", m.Host, m.Address, h.Name())
 	}
-	argv := []string{"docker", "node", "update", "--availability", m.availability()}
+	argv := []string{"docker", "node", "update", "--availability", m.availability(), "--role", m.role()}
 	for _, k := range slices.Sorted(maps.Keys(n.Spec.Labels)) {
 		if _, keep := m.Labels[k]; !keep {
 			argv = append(argv, "--label-rm", k)

@@ -157,8 +157,8 @@ func TestNodesLabelsAvailabilityAndDown(t *testing.T) {
 	h := hosttest.New("h1")
 	h.Reply("sh -c", nodesJSON, 0)
 	ms := []Member{
-		{Host: "h2", Address: "10.0.0.2", Labels: map[string]string{"role": "app"}},
-		{Host: "h1", Address: "10.0.0.1", Labels: map[string]string{"role": "app"}},
+		{Host: "h2", Address: "10.0.0.2", Labels: map[string]string{"role": "app"}, Manager: true},
+		{Host: "h1", Address: "10.0.0.1", Labels: map[string]string{"role": "app"}, Manager: true},
 		{Host: "h3", Address: "10.0.0.3", Labels: map[string]string{"role": "app"}},
 	}
 	nodes := NewNodes(ms)
@@ -166,7 +166,7 @@ func TestNodesLabelsAvailabilityAndDown(t *testing.T) {
 	for _, c := range nodes.Diff(observe(t, h, nodes)) {
 		got = append(got, c.Action.String()+" "+c.Address+": "+c.Reason)
 	}
-	want := "~ swarm.node.h2: labels -old; availability drain, want active\n+ swarm.node.h3: labels and availability once the host is in the swarm"
+	want := "~ swarm.node.h2: labels -old; availability drain, want active; role worker, want manager\n+ swarm.node.h3: labels and availability once the host is in the swarm"
 	if strings.Join(got, "\n") != want {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), want)
 	}
