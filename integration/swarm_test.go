@@ -351,9 +351,10 @@ func TestSwarm(t *testing.T) {
 		r.berth(t, 5*time.Minute, 0, "apply", r.dir, "--yes")
 		host := readLock(t, r.dir).Stacks["old"].Replicas[0].Host
 		oldLB := fmt.Sprintf("http://%s:8001/", bed.Host("h1").Address)
-		if got, err := get(ctx, oldLB); err != nil || !strings.HasPrefix(got, "v2 ") {
-			t.Fatalf("static old through HAProxy: %q, %v", got, err)
-		}
+		eventually(t, 30*time.Second, func() bool {
+			got, err := get(ctx, oldLB)
+			return err == nil && strings.HasPrefix(got, "v2 ")
+		}, "the static stack old does not answer through HAProxy")
 		// As docs/swarm.md advises: another host port, so both run while the balancer switches.
 		moved := strings.Replace(withOld, `mode     = "static"`, `mode     = "swarm"`, 1)
 		writeFile(t, main, strings.Replace(moved, "host      = 18081", "host      = 18082", 1))

@@ -125,7 +125,9 @@ func BalancerConfig(inv *inventory.Inventory, bs []*inventory.Balancer, a schedu
 			cfg.Frontends = append(cfg.Frontends, fe)
 			if !backends[be] {
 				backends[be] = true
-				cfg.Backends = append(cfg.Backends, balancer.Backend{Name: be, Servers: backendServers(inv, f, a)})
+				s := inv.Stack(f.Stack)
+				swarmed := s != nil && s.Mode == inventory.ModeSwarm
+				cfg.Backends = append(cfg.Backends, balancer.Backend{Name: be, Servers: backendServers(inv, f, a), RetryIdempotent: swarmed})
 			}
 		}
 	}

@@ -146,6 +146,9 @@ func TestSwarmStackPlacementAndBalancer(t *testing.T) {
 	if strings.Join(got, " ") != "10.0.0.1:8080 10.0.0.2:8080" {
 		t.Errorf("servers %v", got)
 	}
+	if !cfg.Backends[0].RetryIdempotent {
+		t.Error("the Swarm stack's backend does not retry requests a stopped task dropped")
+	}
 }
 
 // A stack that moved from static to Swarm stops its static replicas saying so.
