@@ -333,10 +333,11 @@ func TestSwarm(t *testing.T) {
 		hostIn(t, h1, string(file), "sh", "-c", "mkdir -p /tmp/export && cat > /tmp/export/docker-stack.yml")
 		hostIn(t, h1, string(env), "sh", "-c", "umask 077 && cat > /tmp/export/.env")
 		r.leader(t, "sh", "-c", "cd /tmp/export && set -a && . ./.env && set +a && docker stack deploy -c docker-stack.yml web")
+		// Swarm places the two tasks on any two nodes: ask through HAProxy, which follows them.
 		eventually(t, 90*time.Second, func() bool {
-			got, err := get(ctx, fmt.Sprintf("http://%s:18080/", h1.Address))
+			got, err := get(ctx, lb)
 			return err == nil && strings.HasPrefix(got, "v2 ")
-		}, "the exported stack does not answer on h1")
+		}, "the exported stack does not answer through HAProxy")
 		eventually(t, 90*time.Second, func() bool {
 			return r.leader(t, "docker", "service", "ls", "--filter", "name=web_web", "--format", "{{.Replicas}}") == "2/2"
 		}, "the exported stack does not run its 2 tasks")
