@@ -98,6 +98,7 @@ func (l *loader) load() {
 	l.groups()
 	l.hostContexts()
 	l.hostLayer()
+	l.swarm()
 	l.stacks()
 	l.balancers()
 	l.runbooks()

@@ -32,6 +32,8 @@ type Inventory struct {
 	Runbooks  []*Runbook
 	// Sources are the source blocks, in file order; their hosts are in Hosts when listed.
 	Sources []*Source
+	// Swarm is the swarm block, nil when the inventory forms no swarm.
+	Swarm *Swarm
 	// SensitiveValues are the values of the variables declared sensitive (each string in
 	// them), kept only to mask them in output: see Masker.
 	SensitiveValues []secret.Bytes
@@ -214,7 +216,10 @@ type Stack struct {
 	Root        string // parent directory on the host; default Defaults.StackRoot
 	Resources   Resources
 	// Update is how a changed stack's replicas are replaced (the update block; see update.go).
-	Update    Update
+	Update Update
+	// Mode is ModeStatic (berth places replicas and runs compose on each host) or ModeSwarm
+	// (docker stack deploy on the inventory's swarm; Swarm places the replicas).
+	Mode      string
 	DeclRange hcl.Range
 }
 

@@ -22,6 +22,7 @@ var rootSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 	{Type: "runbook", LabelNames: []string{"name"}},
 	{Type: "registry", LabelNames: []string{"server"}},
 	{Type: "source", LabelNames: []string{"kind", "name"}},
+	{Type: "swarm"},
 }}
 
 var variableSchema = &hcl.BodySchema{
@@ -81,7 +82,7 @@ var serviceSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 var stackSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "compose", Required: true}, {Name: "env_file"}, {Name: "replicas"}, {Name: "images"},
-		{Name: "force_recreate"}, {Name: "prune_images"}, {Name: "root"}, {Name: "profiles"},
+		{Name: "force_recreate"}, {Name: "prune_images"}, {Name: "root"}, {Name: "profiles"}, {Name: "mode"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "place"}, {Type: "port", LabelNames: []string{"name"}}, {Type: "health"}, {Type: "resources"}, {Type: "update"},

@@ -41,6 +41,7 @@ var schemaPaths = map[string]*hcl.BodySchema{
 	"registry":            registrySchema,
 	"source":              vsphereSchema, // the only kind of source so far
 	"source.ssh":          sshSchema,
+	"swarm":               swarmSchema,
 	"runbook":             runbookSchema,
 	"runbook.step":        stepSchemaWithUndo,
 	"runbook.step.undo":   stepSchema,

@@ -17,6 +17,7 @@ type stackDecl struct {
 	block      *hcl.Block
 	composeRng hcl.Range
 	envRng     hcl.Range
+	modeRng    hcl.Range
 	composeRel string          // the compose attribute as written, relative to the inventory directory
 	ok         bool            // compose directory found; compose loading may proceed
 	diags      hcl.Diagnostics // from loading the compose project (concurrently)
@@ -51,6 +52,8 @@ func (l *loader) stack(b *hcl.Block) *stackDecl {
 	c := l.content(b, stackSchema)
 	a := l.attrsIn(c, l.ctx)
 	sd.composeRng, sd.envRng = a.rng("compose", b.DefRange), a.rng("env_file", b.DefRange)
+	sd.modeRng = a.rng("mode", b.DefRange)
+	modeOf(a, s)
 	l.composeDir(a, sd)
 	if d := checkName("stack", s.Name, stackNameRule, b.LabelRanges[0]); d != nil {
 		l.diags = append(l.diags, d)

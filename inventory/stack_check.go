@@ -23,6 +23,9 @@ func (l *loader) finishStack(sd *stackDecl) {
 	if s.Resources == (Resources{}) {
 		s.Resources = composeResources(s.Project)
 	}
+	if s.Mode == ModeSwarm {
+		l.swarmStack(sd)
+	}
 }
 
 // portService finds the compose service a port belongs to: the one named, else the only

@@ -46,19 +46,25 @@ type Writer interface {
 	FileWrite(c Change) FileWrite
 }
 
-// Phased is a resource whose changes must wait for other hosts. The engine applies phase 0
-// on every host, then phase 1, then phase 2, so that a moved replica runs healthy on its new
-// host (phase 0) before the balancers point at it (phase 1) and before the old one stops
-// (phase 2). Resources without the method are phase 0.
+// Phased is a resource whose changes must wait for other hosts. The engine applies each
+// phase on every host before the next, in the order of the constants below, so that a moved
+// replica runs healthy on its new host (deploy) before the balancers point at it (balance)
+// and before the old one stops (teardown). A swarm forms in between: its first manager inits
+// it in the deploy phase (after the host layer installed Docker), the other hosts join once
+// it exists (swarm join), and the manager labels the nodes and deploys the Swarm stacks once
+// they are in (swarm deploy), before the balancers follow. Resources without the method are
+// in the deploy phase.
 type Phased interface {
 	Phase() int
 }
 
-// Phases of the engine's apply.
+// Phases of the engine's apply, in order.
 const (
-	PhaseDeploy   = 0
-	PhaseBalance  = 1
-	PhaseTeardown = 2
+	PhaseDeploy      = 0
+	PhaseSwarmJoin   = 1
+	PhaseSwarmDeploy = 2
+	PhaseBalance     = 3
+	PhaseTeardown    = 4
 )
 
 // Checker is a resource whose observation can show that its desired state cannot be carried

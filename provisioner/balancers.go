@@ -125,7 +125,9 @@ func BalancerConfig(inv *inventory.Inventory, bs []*inventory.Balancer, a schedu
 			cfg.Frontends = append(cfg.Frontends, fe)
 			if !backends[be] {
 				backends[be] = true
-				cfg.Backends = append(cfg.Backends, balancer.Backend{Name: be, Servers: backendServers(inv, f, a)})
+				s := inv.Stack(f.Stack)
+				swarmed := s != nil && s.Mode == inventory.ModeSwarm
+				cfg.Backends = append(cfg.Backends, balancer.Backend{Name: be, Servers: backendServers(inv, f, a), RetryIdempotent: swarmed})
 			}
 		}
 	}
@@ -137,6 +139,9 @@ func BalancerConfig(inv *inventory.Inventory, bs []*inventory.Balancer, a schedu
 // inventory has no address to send to and is left out; the stack has no placement before
 // its first apply, and the backend then has no server.
 func backendServers(inv *inventory.Inventory, f inventory.Frontend, a schedule.Assignment) []balancer.Server {
+	if s := inv.Stack(f.Stack); s != nil && s.Mode == inventory.ModeSwarm {
+		return swarmServers(inv, s, f.Port)
+	}
 	sp := a.Stack(f.Stack)
 	if sp == nil {
 		return nil

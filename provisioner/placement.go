@@ -65,6 +65,9 @@ func PlacementRequest(inv *inventory.Inventory, fs map[string]*facts.Facts, curr
 		req.Hosts = append(req.Hosts, sh)
 	}
 	for _, s := range inv.Stacks {
+		if s.Mode == inventory.ModeSwarm {
+			continue // Swarm places it (see SwarmResources)
+		}
 		ss := schedule.Stack{
 			Name: s.Name, Replicas: s.Replicas, Hosts: s.Place.Hosts, Spread: s.Place.Spread,
 			Resources: schedule.Resources{CPUs: s.Resources.CPUs, Memory: s.Resources.Memory},

@@ -6,11 +6,13 @@ import (
 	"os/user"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/berth-dev/berth/inventory"
 	"github.com/berth-dev/berth/modules"
 	"github.com/berth-dev/berth/modules/apt"
 	"github.com/berth-dev/berth/modules/stack"
+	"github.com/berth-dev/berth/modules/swarm"
 	"github.com/berth-dev/berth/provisioner/facts"
 	"github.com/berth-dev/berth/provisioner/schedule"
 )
@@ -38,8 +40,16 @@ func Resources(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a sc
 // modules.Phased).
 func NewBuilder(o BuildOptions) Builder {
 	o.Operator = orOperator(o.Operator)
+	var once sync.Once
+	var cluster *swarm.Cluster // what the swarm's hosts share in this run (join tokens)
 	return func(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a schedule.Assignment) ([]modules.Resource, error) {
+		once.Do(func() { cluster = NewCluster(inv) })
 		rs := HostLayer(inv, h, f)
+		sw, err := SwarmResources(inv, h, cluster)
+		if err != nil {
+			return nil, err
+		}
+		rs = append(rs, sw...)
 		rs = append(rs, StackRemovals(inv, h.Name, a)...)
 		rs = append(rs, StackReplicas(inv, h, f, a, o)...)
 		lb, err := BalancerResources(inv, h, a)
@@ -154,6 +164,8 @@ func StackRemovals(inv *inventory.Inventory, host string, a schedule.Assignment)
 			case r.Host != host:
 			case s == nil:
 				why = append(why, fmt.Sprintf("stack %s is no longer in the inventory", sp.Name))
+			case s.Mode == inventory.ModeSwarm:
+				why = append(why, fmt.Sprintf("stack %s moves to Swarm: its static replica %d stops once the swarm's deploy ran (volumes stay on this host)", sp.Name, r.Index))
 			default:
 				why = append(why, fmt.Sprintf("replica %d of stack %s is removed (%s)", r.Index, sp.Name, r.Reason))
 			}

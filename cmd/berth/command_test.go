@@ -96,6 +96,7 @@ var commonAccepted = map[string][]string{
 	"completion zsh":   {},
 	"drift":            {"l", "p", "json"},
 	"exec":             {"l", "p", "json"},
+	"export swarm":     {},
 	"facts":            {"l", "p", "json"},
 	"help":             {},
 	"hosts list":       {"l", "json"},

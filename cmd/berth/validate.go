@@ -35,6 +35,7 @@ func runValidate(e *env, dir string, f *inventoryFlags) int {
 	pending := inv.PendingSources()
 	if !diags.HasErrors() && len(pending) == 0 {
 		diags = append(diags, validatePlacement(inv)...)
+		diags = append(diags, provisioner.SwarmDiags(inv)...)
 		diags = append(diags, validateRunbooks(inv)...)
 		all := func(string) bool { return true }
 		diags = append(diags, provisioner.CertificateDiags(provisioner.CertificateFindings(inv, all, time.Now()), hcl.DiagError)...)

@@ -58,8 +58,13 @@ type Backend struct {
 	Name string // BackendName(stack, port)
 	Mode Mode
 	// Check makes health checks HTTP requests; nil checks that a TCP connection opens.
-	Check   *HTTPCheck
-	Servers []Server
+	Check *HTTPCheck
+	// RetryIdempotent retries a GET or HEAD on another server when the connection failed or
+	// the server closed it without a response (HTTP mode only). For servers whose tasks an
+	// orchestrator stops without draining them first (Swarm stacks): a request caught by the
+	// stop goes to another replica instead of failing.
+	RetryIdempotent bool
+	Servers         []Server
 }
 
 // HTTPCheck is an HTTP health check.

@@ -110,6 +110,9 @@ func backend(b *bytes.Buffer, be Backend) {
 	if be.Check != nil {
 		httpCheck(b, *be.Check)
 	}
+	if be.RetryIdempotent && be.Mode.orDefault() == HTTP {
+		b.WriteString("    retry-on conn-failure empty-response\n    http-request disable-l7-retry if !METH_GET\n")
+	}
 	for _, s := range sortedServers(be.Servers) {
 		addr := net.JoinHostPort(s.Address, strconv.Itoa(s.Port))
 		fmt.Fprintf(b, "    server %s %s check weight %d\n", s.Name, addr, s.weight())

@@ -229,3 +229,27 @@ func TestNames(t *testing.T) {
 		t.Error(got)
 	}
 }
+
+// A backend of a Swarm stack retries idempotent requests that a stopped task dropped, and
+// only those; a TCP backend has no HTTP retry.
+func TestRenderRetryIdempotent(t *testing.T) {
+	cfg := Config{
+		Frontends: []Frontend{{Name: "web", Bind: ":80", Backend: "web-http"}, {Name: "db", Bind: ":5432", Mode: TCP, Backend: "db-tcp"}},
+		Backends: []Backend{
+			{Name: "web-http", RetryIdempotent: true, Servers: []Server{{Name: "web-1", Address: "10.0.0.1", Port: 8080}}},
+			{Name: "db-tcp", Mode: TCP, RetryIdempotent: true, Servers: []Server{{Name: "db-1", Address: "10.0.0.1", Port: 5432}}},
+		},
+	}
+	out, err := Render(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := string(out[strings.Index(string(out), "backend web-http"):])
+	if !strings.Contains(web, "    retry-on conn-failure empty-response\n    http-request disable-l7-retry if !METH_GET\n") {
+		t.Errorf("web backend:\n%s", web)
+	}
+	db := string(out[strings.Index(string(out), "backend db-tcp"):strings.Index(string(out), "backend web-http")])
+	if strings.Contains(db, "retry-on") {
+		t.Errorf("tcp backend:\n%s", db)
+	}
+}

@@ -1,0 +1,180 @@
+package provisioner
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/berth-dev/berth/inventory"
+	"github.com/berth-dev/berth/modules"
+	"github.com/berth-dev/berth/modules/swarm"
+	"github.com/berth-dev/berth/provisioner/facts"
+	"github.com/berth-dev/berth/provisioner/schedule"
+)
+
+const swarmInv = `
+host "m1" {
+  address = "10.0.0.1"
+  labels  = { role = "app", zone = "a" }
+}
+host "w2" {
+  address = "10.0.0.2"
+  labels  = { role = "app", zone = "b" }
+  drain   = true
+}
+host "w3" {
+  address = "10.0.0.3"
+  labels  = { role = "db", zone = "b" }
+}
+host "lb" {
+  address = "10.0.0.9"
+}
+swarm {
+  hosts = ["m1", "w2", "w3"]
+}
+stack "web" {
+  compose = "web"
+  mode    = "swarm"
+  place {
+    hosts = "role=app"
+  }
+  port "http" {
+    container = 8080
+    host      = 8080
+  }
+}
+stack "static" {
+  compose = "web"
+  place {
+    hosts = "role=db"
+  }
+  port "http" {
+    container = 8080
+  }
+}
+balancer "edge" {
+  hosts = "lb"
+  frontend "web" {
+    bind  = ":80"
+    stack = "web"
+    port  = "http"
+  }
+}
+`
+
+func loadSwarmInv(t *testing.T) *inventory.Inventory {
+	t.Helper()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "web"), 0o755)
+	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(swarmInv), 0o644)
+	os.WriteFile(filepath.Join(dir, "web", "compose.yaml"), []byte("services:\n  web:\n    image: reg/web:1\n    expose: [\"8080\"]\n"), 0o644)
+	inv, diags := inventory.Load(dir, inventory.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	return inv
+}
+
+// The leader gets the swarm's node, nodes, stacks and status; another swarm host its
+// membership alone; a host outside the swarm nothing of it.
+func TestSwarmResourcesByHost(t *testing.T) {
+	inv := loadSwarmInv(t)
+	build := NewBuilder(BuildOptions{Operator: "test"})
+	f := &facts.Facts{}
+	want := map[string]string{"m1": "swarm.node swarm.nodes swarm.stack.web swarm.status", "w2": "swarm.node", "lb": ""}
+	for host, w := range want {
+		rs, err := build(inv, inv.Host(host), f, schedule.Assignment{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range rs {
+			if strings.HasPrefix(r.Address(), "swarm.") {
+				got = append(got, r.Address())
+			}
+		}
+		if strings.Join(got, " ") != w {
+			t.Errorf("%s: %q, want %q", host, strings.Join(got, " "), w)
+		}
+	}
+}
+
+// Node labels are the host's plus berth.stack.NAME where the stack is placed; drain follows
+// the host's.
+func TestSwarmMembers(t *testing.T) {
+	var got []string
+	for _, m := range SwarmMembers(loadSwarmInv(t)) {
+		got = append(got, m.Host+" "+m.Address+" "+swarmSummary(m))
+	}
+	want := "m1 10.0.0.1 active berth.stack.web=true role=app zone=a\n" +
+		"w2 10.0.0.2 drain berth.stack.web=true role=app zone=b\n" +
+		"w3 10.0.0.3 active role=db zone=b"
+	if strings.Join(got, "\n") != want {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), want)
+	}
+}
+
+func swarmSummary(m swarm.Member) string {
+	s := "active"
+	if m.Drain {
+		s = "drain"
+	}
+	for _, k := range []string{"berth.stack.web", "role", "zone"} {
+		if v, ok := m.Labels[k]; ok {
+			s += " " + k + "=" + v
+		}
+	}
+	return s
+}
+
+// A Swarm stack is not placed by the scheduler; a balancer routes to every node it may run
+// on, at its host port.
+func TestSwarmStackPlacementAndBalancer(t *testing.T) {
+	inv := loadSwarmInv(t)
+	for _, s := range PlacementRequest(inv, nil, schedule.Assignment{}).Stacks {
+		if s.Name == "web" {
+			t.Error("the scheduler places the Swarm stack")
+		}
+	}
+	cfg := BalancerConfig(inv, inv.Balancers, schedule.Assignment{})
+	var got []string
+	for _, s := range cfg.Backends[0].Servers {
+		got = append(got, s.Address+":"+strconv.Itoa(s.Port))
+	}
+	if strings.Join(got, " ") != "10.0.0.1:8080 10.0.0.2:8080" {
+		t.Errorf("servers %v", got)
+	}
+	if !cfg.Backends[0].RetryIdempotent {
+		t.Error("the Swarm stack's backend does not retry requests a stopped task dropped")
+	}
+}
+
+// A stack that moved from static to Swarm stops its static replicas saying so.
+func TestStackMovingToSwarmIsRemovedWithItsReason(t *testing.T) {
+	inv := loadSwarmInv(t)
+	current := schedule.Assignment{Stacks: []schedule.StackPlacement{{Name: "web", Replicas: []schedule.Replica{{Index: 0, Host: "w3", Ports: map[string]int{"http": 20000}}}}}}
+	a, _ := Place(inv, nil, current)
+	rs := StackRemovals(inv, "w3", a)
+	if len(rs) != 1 {
+		t.Fatalf("removals on w3: %d", len(rs))
+	}
+	cs := rs[0].Diff([]modules.ProbeResult{{Exists: true, Data: []byte(`{"stack":"web"}`)}, {}})
+	if len(cs) != 1 || !strings.Contains(cs[0].Reason, "stack web moves to Swarm") {
+		t.Errorf("removal: %+v", cs)
+	}
+}
+
+// validate reports a compose attribute docker stack deploy does not read at the stack.
+func TestSwarmDiags(t *testing.T) {
+	inv := loadSwarmInv(t)
+	if d := SwarmDiags(inv); len(d) != 0 {
+		t.Fatalf("clean inventory: %v", d)
+	}
+	inv.Stack("web").ComposeFile = []byte(`{"services":{"web":{"image":"x","platform":"linux/arm64"}}}`)
+	d := SwarmDiags(inv)
+	if len(d) != 1 || d[0].Summary != "Stack cannot run on Swarm" || !strings.Contains(d[0].Detail, `service web: "platform"`) || d[0].Subject.Filename != "main.hcl" {
+		t.Errorf("diags: %v", d)
+	}
+}
