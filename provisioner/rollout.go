@@ -335,7 +335,12 @@ func (e *Engine) returnReplica(ctx context.Context, s *Session, ro schedule.Roll
 			}
 			defer release()
 		}
-		return rt.Return(ctx, hs.conn, st.Change)
+		ret := *st
+		ret.Change.Op = "return"
+		end := e.journalStart(hs, ret)
+		err := rt.Return(ctx, hs.conn, st.Change)
+		end(err)
+		return err
 	})
 	if err != nil {
 		e.failAt(r, *st, err.Error())

@@ -37,10 +37,10 @@ func lockHost(ctx context.Context, c provisioner.Conn, timeout time.Duration, co
 	}}
 	l, err := hostlock.Acquire(ctx, c, opt)
 	var busy *hostlock.BusyError
-	if errors.As(err, &busy) {
-		if hd, _ := hostlock.Status(ctx, c, ""); hd != nil && hd.Lost != "" {
-			l, err = attach(ctx, c, opt, hd, max(timeout, lostRunWait))
-		}
+	if errors.As(err, &busy) && busy.Holder != nil && busy.Holder.HostWorks && (busy.Holder.Lost != "" || busy.Holder.Gone()) {
+		// Its berth is gone (the agent said so, or it ran here and no longer does), and the
+		// host finishes the change in progress on its own.
+		l, err = attach(ctx, c, opt, busy.Holder, max(timeout, lostRunWait))
 	}
 	if err != nil {
 		return nil, err
@@ -66,8 +66,12 @@ func lockHost(ctx context.Context, c provisioner.Conn, timeout time.Duration, co
 // attach waits for a run the host finishes without its berth, showing its journal as it
 // grows, then takes the lock.
 func attach(ctx context.Context, c provisioner.Conn, opt hostlock.Options, hd *hostlock.Holder, limit time.Duration) (*hostlock.Lock, error) {
+	why := hd.Lost
+	if why == "" {
+		why = "that process no longer runs on this machine"
+	}
 	fmt.Fprintf(agentNotices, "%s: the run %s of %s lost its berth (%s); waiting up to %s for the host to finish it:\n",
-		c.Name(), hd.Run, hd.Who, hd.Lost, limit)
+		c.Name(), hd.Run, hd.Who, why, limit)
 	deadline := time.Now().Add(limit)
 	shown := 0
 	opt.Timeout = 0

@@ -101,6 +101,7 @@ func (s *server) job(ctx context.Context, req *Request, send func(Output)) (*Job
 		os.Remove(base + ".job")
 		return nil, fmt.Errorf("job: start: %w", err)
 	}
+	markJob(r.lock, cmd.Process.Pid)
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	end, err := follow(ctx, jp, from, r.step, exited, send)
@@ -190,6 +191,15 @@ func RunJobFile(path string) error {
 		return nil
 	}
 	h := &localHost{name: jf.Host, note: func(s string) { note(EventProgress, s) }}
+	// SIGTERM is the host shutting down (or an operator's kill): the change is cut where it
+	// is, and the journal says so before the process goes.
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+	go func() {
+		<-term
+		note(EventFailed, "cut half way by SIGTERM (the host shutting down?): the next apply converges it")
+		os.Exit(1)
+	}()
 	err = fn(context.Background(), h, jf.Data)
 	if err != nil {
 		note(EventFailed, err.Error())
@@ -286,4 +296,14 @@ func stepOutcome(run string, step int) string {
 		}
 	}
 	return out
+}
+
+// markJob records in the run's lock the pid of the job the host now carries out, so that no
+// berth takes the lock for stale while it lives (hostlock's acquire script checks it).
+func markJob(token string, pid int) {
+	have, err := os.ReadFile(filepath.Join(lockDir, "token"))
+	if err != nil || strings.TrimSpace(string(have)) != token {
+		return
+	}
+	os.WriteFile(filepath.Join(lockDir, "job.pid"), []byte(strconv.Itoa(pid)+"\n"), 0o644)
 }

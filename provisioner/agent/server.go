@@ -239,7 +239,7 @@ func (s *server) lost() {
 	if r.inStep {
 		how := stepOutcome(r.id, r.step)
 		if how == "" {
-			how = "finished, with no outcome journaled"
+			how = "no outcome journaled (cut with the agent: the host shutting down?)"
 		}
 		text = fmt.Sprintf("berth's connection ended during step %d (%s %s), which the host carried on: %s", r.step, r.address, r.op, how)
 	}

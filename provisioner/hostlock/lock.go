@@ -34,6 +34,9 @@ type Holder struct {
 	// Lost is set, when the lock is read, if the holder went away mid-run and the host is
 	// finishing the change in progress on its own (see LostFile): what the host said.
 	Lost string `json:"-"`
+	// HostWorks is set, when Acquire finds the lock busy, if the host itself works for the
+	// run (a job it carries out on its own still runs, or Lost): such a lock is never stale.
+	HostWorks bool `json:"-"`
 }
 
 // Gone reports a holder that ran on this machine, in this boot, as a process that no longer
@@ -119,7 +122,7 @@ func Acquire(ctx context.Context, h modules.Host, opt Options) (*Lock, error) {
 			}
 			return &Lock{host: h, dir: opt.Dir, holder: me}, nil
 		}
-		if opt.Stale != nil && busy.Holder.Gone() {
+		if opt.Stale != nil && busy.Holder.Gone() && !busy.Holder.HostWorks {
 			if err := unlock(ctx, h, opt.Dir, busy.Holder.Token); err != nil && !errors.Is(err, ErrNotLocked) {
 				return nil, fmt.Errorf("remove stale lock: %w", err)
 			}
@@ -173,8 +176,13 @@ for try in 1 2 3; do
     rm -rf -- "$L"; exit 2
   fi
   if [ -d "$L" ]; then
-    echo busy
-    cat -- "$L/holder.json" 2>/dev/null
+    # busy-host: the host itself works for the run (a job's process lives, or the agent
+    # said its berth is gone): never stale, whatever became of the berth that took it.
+    st=busy
+    if [ -e "$L/lost.json" ]; then st=busy-host; fi
+    if [ -s "$L/job.pid" ] && kill -0 "$(cat -- "$L/job.pid")" 2>/dev/null; then st=busy-host; fi
+    echo "$st"
+    printf '%s\n' "$(cat -- "$L/holder.json" 2>/dev/null)" "$(cat -- "$L/lost.json" 2>/dev/null)"
     exit 0
   fi
 done
@@ -191,11 +199,21 @@ func tryAcquire(ctx context.Context, h modules.Host, dir string, me Holder) (*Bu
 	if res.ExitCode != 0 {
 		return nil, fmt.Errorf("lock %s: exit %d: %s", h.Name(), res.ExitCode, strings.TrimSpace(string(res.Stderr)))
 	}
-	status, rest, _ := strings.Cut(string(res.Stdout), "\n")
-	if status == "acquired" {
+	lines := strings.SplitN(string(res.Stdout), "\n", 4)
+	if lines[0] == "acquired" {
 		return nil, nil
 	}
-	return &BusyError{Host: h.Name(), Holder: parseHolder(rest)}, nil
+	var hd *Holder
+	if len(lines) > 1 {
+		hd = parseHolder(lines[1])
+	}
+	if hd != nil && lines[0] == "busy-host" {
+		hd.HostWorks = true
+		if len(lines) > 2 {
+			hd.Lost = lostText([]byte(lines[2]))
+		}
+	}
+	return &BusyError{Host: h.Name(), Holder: hd}, nil
 }
 
 func parseHolder(s string) *Holder {

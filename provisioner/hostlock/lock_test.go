@@ -121,3 +121,44 @@ func TestStaleLockOfAGoneProcess(t *testing.T) {
 		t.Error("a running process is taken for gone")
 	}
 }
+
+// A gone berth's lock is not stale while the host works for its run: a job the host carries
+// out on its own still runs (job.pid), or its agent said the berth is gone (lost.json).
+func TestALockTheHostWorksForIsNeverStale(t *testing.T) {
+	ctx := context.Background()
+	h := conn.NewLocal("web-1", false)
+	for _, mark := range []string{"job.pid", LostFile} {
+		dir := filepath.Join(t.TempDir(), "lock")
+		cmd := exec.Command("true")
+		if err := cmd.Run(); err != nil {
+			t.Fatal(err)
+		}
+		gone := NewHolder("berth apply (killed)")
+		gone.PID = cmd.Process.Pid
+		if busy, err := tryAcquire(ctx, h, dir, gone); busy != nil || err != nil {
+			t.Fatalf("plant the lock: %v %v", busy, err)
+		}
+		content := `{"text":"berth's connection ended during step 1 (stack.web deploy)"}`
+		if mark == "job.pid" {
+			content = "1\n" // init: a live process
+		}
+		if err := os.WriteFile(filepath.Join(dir, mark), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Acquire(ctx, h, Options{Dir: dir, Stale: func(Holder) { t.Errorf("%s: removed as stale", mark) }})
+		var busy *BusyError
+		if !errors.As(err, &busy) || busy.Holder == nil || !busy.Holder.HostWorks {
+			t.Fatalf("%s: %v, want busy with the host working", mark, err)
+		}
+		if mark == LostFile && !strings.Contains(busy.Holder.Lost, "during step 1") {
+			t.Errorf("lost text %q", busy.Holder.Lost)
+		}
+		// Once the job is gone, a plain stale lock again.
+		os.Remove(filepath.Join(dir, mark))
+		l, err := Acquire(ctx, h, Options{Dir: dir, Stale: func(Holder) {}})
+		if err != nil {
+			t.Fatalf("%s: after the job: %v", mark, err)
+		}
+		l.Release(ctx)
+	}
+}
