@@ -81,10 +81,22 @@ func (cl *clientLoop) end(t *testing.T, what string) {
 	t.Logf("%s: %d of %d requests failed (a stop-first replica is down while it restarts: 15 s each here)", what, cl.failed.Load(), cl.total.Load())
 }
 
-// journal is the host's journal of the newest run.
-func runJournal(t *testing.T, h *testbed.Host) string {
+// journals lists the run journals on h, oldest run first (run ids start with their time).
+func journals(t *testing.T, h *testbed.Host) []string {
 	t.Helper()
-	return hostOut(t, h, "sh", "-c", "f=$(ls -t /var/lib/berth/runs/*.jsonl 2>/dev/null | head -1); [ -z \"$f\" ] || cat \"$f\"")
+	return strings.Fields(hostOut(t, h, "sh", "-c", "ls -1 /var/lib/berth/runs/*.jsonl 2>/dev/null | sort; true"))
+}
+
+// faultedJournal is the journal of the first run on h that is not in before: the run the
+// fault struck (a later apply's journal is newer).
+func faultedJournal(t *testing.T, h *testbed.Host, before []string) string {
+	t.Helper()
+	for _, j := range journals(t, h) {
+		if !slices.Contains(before, j) {
+			return hostOut(t, h, "cat", j)
+		}
+	}
+	return ""
 }
 
 // untilServing waits, up to limit, until every web replica answers one of the versions, and
@@ -120,6 +132,7 @@ func TestDeploySurvivesItsOperator(t *testing.T) {
 	ctx := context.Background()
 	r.berth(t, 10*time.Minute, 0, "apply", r.dir, "--yes", "--no-color")
 	version := 0
+	var before []string // h1's journals before the fault
 	// fault runs one scenario: web moves from its version to the next, slow to start; fault
 	// strikes once h1's replica starts deploying. after checks berth's own result.
 	fault := func(name string, strike func(f *faultRun), after func(t *testing.T, res berthResult), rebooted bool) {
@@ -130,6 +143,7 @@ func TestDeploySurvivesItsOperator(t *testing.T) {
 			r.setWeb(t, old, healthy)
 			r.berth(t, 10*time.Minute, 0, "apply", r.dir, "--yes", "--no-color")
 			r.setSlowWeb(t, next)
+			before = journals(t, h1)
 			cl := r.startClients(t, old, next)
 			start := time.Now()
 			res := r.withFault(t, 10*time.Minute, []string{"apply", r.dir, "--yes"}, onChange("h1", "stack.web"), strike)
@@ -145,7 +159,7 @@ func TestDeploySurvivesItsOperator(t *testing.T) {
 				eventually(t, 150*time.Second, func() bool { return !lockHeld(t, h1) }, "h1: the lock is still held after the host finished")
 			}
 			cl.end(t, name)
-			j := runJournal(t, h1)
+			j := faultedJournal(t, h1, before)
 			if !strings.Contains(j, `"address":"stack.web"`) || !strings.Contains(j, `"event":"end"`) {
 				t.Errorf("h1: the journal does not say how the run ended:\n%s", j)
 			}
@@ -158,11 +172,11 @@ func TestDeploySurvivesItsOperator(t *testing.T) {
 		})
 	}
 	lost := func(t *testing.T, res berthResult) {
-		if j := runJournal(t, h1); !strings.Contains(j, `"event":"lost"`) {
+		if j := faultedJournal(t, h1, before); !strings.Contains(j, `"event":"lost"`) {
 			t.Errorf("h1: the journal does not say berth went away:\n%s", j)
 		}
 		eventually(t, 90*time.Second, func() bool {
-			return strings.Contains(runJournal(t, h1), "host lock released")
+			return strings.Contains(faultedJournal(t, h1, before), "host lock released")
 		}, "h1: the host did not end the run and release its lock")
 	}
 	fault("berth killed with SIGKILL during the deploy", func(f *faultRun) {

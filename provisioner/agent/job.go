@@ -102,8 +102,12 @@ func (s *server) job(ctx context.Context, req *Request, send func(Output)) (*Job
 		return nil, fmt.Errorf("job: start: %w", err)
 	}
 	markJob(r.lock, cmd.Process.Pid)
+	s.mu.Lock()
+	r.jobStep = r.step
+	s.mu.Unlock()
 	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	s.jobs.Add(1)
+	go func() { exited <- cmd.Wait(); s.jobs.Done() }()
 	end, err := follow(ctx, jp, from, r.step, exited, send)
 	if err != nil && ctx.Err() == nil {
 		// The job process died without an outcome (killed, the host shutting down): the

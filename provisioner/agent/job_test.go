@@ -193,3 +193,43 @@ func TestAKilledJobIsJournaledAsCut(t *testing.T) {
 		t.Errorf("journal ends with %+v", last)
 	}
 }
+
+// berth may stop following a job (a second Ctrl-C) and then go: the host still ends the run
+// only once the job is done, so its lock is never free while the job runs.
+func TestARunEndsAfterAJobBerthStoppedFollowing(t *testing.T) {
+	dir := testRuns(t)
+	os.MkdirAll(lockDir, 0o700)
+	os.WriteFile(filepath.Join(lockDir, "token"), []byte("tok\n"), 0o600)
+	marker := filepath.Join(dir, "finished")
+	s := startSession(t)
+	s.send(Request{Op: OpJournal, Entry: &Entry{Run: "r6", Event: EventBegin, Lock: "tok"}})
+	s.read()
+	s.send(Request{Op: OpJournal, Entry: &Entry{Run: "r6", Event: EventStart, Step: 1, Address: "stack.web", Op: "deploy"}})
+	s.read()
+	id := s.send(Request{Op: OpJob, Job: &Job{Kind: "test", Title: "t", Data: []byte("sleep 1; touch " + marker)}})
+	time.Sleep(200 * time.Millisecond)
+	s.send(Request{Op: OpCancel, Target: id})
+	for r := s.read(); r.ID != id || r.Out != nil; r = s.read() {
+	}
+	s.send(Request{Op: OpJournal, Entry: &Entry{Run: "r6", Event: EventFailed, Step: 1, Address: "stack.web", Op: "deploy", Text: "stopped waiting"}})
+	s.read()
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("the job was over before berth stopped following it: the test proves nothing")
+	}
+	go func() {
+		for s.out.Scan() {
+		}
+	}()
+	s.in.Close()
+	<-s.done
+	if _, err := os.Stat(marker); err != nil {
+		t.Fatalf("the run ended before its job: %v", err)
+	}
+	if _, err := os.Stat(lockDir); !os.IsNotExist(err) {
+		t.Errorf("lock still held after the run ended: %v", err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "unseen.json"))
+	if !strings.Contains(string(b), "which the host carried on: done") {
+		t.Errorf("unseen %q", b)
+	}
+}

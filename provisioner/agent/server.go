@@ -21,6 +21,9 @@ type server struct {
 	wg      sync.WaitGroup
 	// run is the run berth journals through this session (see journal.go); nil outside one.
 	run *sessionRun
+	// jobs counts the job processes this session started that still run: berth may have
+	// stopped following one (a second Ctrl-C) while the host carries it on.
+	jobs sync.WaitGroup
 }
 
 // sessionRun is where the session's run is, so that the host can finish it without berth.
@@ -29,6 +32,7 @@ type sessionRun struct {
 	step        int
 	address, op string
 	inStep      bool
+	jobStep     int // the last step handed to a job, which the host carries on regardless
 }
 
 // Serve speaks the protocol on in/out until bye, the end of in, or ctx's end. It refuses a
@@ -219,6 +223,7 @@ func (s *server) lost() {
 	s.mu.Unlock()
 	if r == nil {
 		s.wg.Wait()
+		s.jobs.Wait()
 		return
 	}
 	where := fmt.Sprintf("after step %d (%s %s)", r.step, r.address, r.op)
@@ -229,6 +234,7 @@ func (s *server) lost() {
 	appendEntry(lost)
 	markLock(r.lock, lost)
 	s.wg.Wait()
+	s.jobs.Wait() // a job berth stopped following ends before the run does
 	s.mu.Lock()
 	r = s.run
 	s.mu.Unlock()
@@ -236,7 +242,7 @@ func (s *server) lost() {
 		return
 	}
 	text := "berth's connection ended " + fmt.Sprintf("after step %d (%s %s)", r.step, r.address, r.op)
-	if r.inStep {
+	if r.inStep || (r.step > 0 && r.jobStep == r.step) {
 		how := stepOutcome(r.id, r.step)
 		if how == "" {
 			how = "no outcome journaled (cut with the agent: the host shutting down?)"
