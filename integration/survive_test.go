@@ -209,6 +209,16 @@ func TestDeploySurvivesItsOperator(t *testing.T) {
 		if !strings.Contains(plan.Stdout, "h1: note: the last run on this host") || !strings.Contains(plan.Stdout, "which the host carried on: done") {
 			t.Errorf("plan does not show how the lost run ended:\n%s", plan.Stdout)
 		}
+		// berth runs lists it, and prints it step by step.
+		runs := r.berth(t, time.Minute, 0, "runs", "h1", r.dir, "--no-color")
+		id := strings.Fields(runs.Stdout + " x")[0]
+		if !strings.Contains(runs.Stdout, "ended: berth's connection ended during step") {
+			t.Errorf("berth runs does not show how the lost run ended:\n%s", runs.Stdout)
+		}
+		one := r.berth(t, time.Minute, 0, "runs", "h1", r.dir, "--run", id, "--no-color")
+		if !strings.Contains(one.Stdout, "lost") || !strings.Contains(one.Stdout, "step 1 stack.web deploy") {
+			t.Errorf("berth runs --run %s:\n%s", id, one.Stdout)
+		}
 	}, false)
 	fault("berth stopped (SIGSTOP) for 60 s during the health wait", func(f *faultRun) {
 		time.Sleep(3 * time.Second)

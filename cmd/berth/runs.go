@@ -40,40 +40,26 @@ ls -1t "$d"/*.jsonl 2>/dev/null | head -n 20 | while IFS= read -r f; do
 done`
 
 func runRuns(e *env, host, dir string, f *inventoryFlags, run string, asJSON bool, timeout time.Duration) int {
-	inv, ok := loadInventory(e, dir, f)
-	if !ok {
-		return exitError
-	}
-	h := inv.Host(host)
-	if h == nil {
-		fmt.Fprintf(e.stderr, "error: no host %q in the inventory\n", host)
-		return exitError
-	}
 	if run != "" {
 		if _, err := agent.JournalPath(run); err != nil {
 			fmt.Fprintf(e.stderr, "error: %v\n", err)
 			return exitError
 		}
 	}
-	r, err := newResolver(e, inv)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "error: %v\n", err)
-		return exitError
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	c, err := dialPlain(ctx, r, h)
-	if err != nil {
-		hostError(e, h.Name, err)
+	c, ok := dialOneHost(ctx, e, host, dir, f)
+	if !ok {
 		return exitError
 	}
 	defer c.Close()
+	name := c.Name()
 	res, err := c.Run(ctx, modules.Command{Argv: []string{"sh", "-c", runsScript, "sh", run}})
 	if err == nil && res.ExitCode != 0 {
 		err = fmt.Errorf("exit %d: %s", res.ExitCode, strings.TrimSpace(string(res.Stderr)))
 	}
 	if err != nil {
-		hostError(e, h.Name, fmt.Errorf("read the journals: %w", err))
+		hostError(e, name, fmt.Errorf("read the journals: %w", err))
 		return exitError
 	}
 	if run != "" {
@@ -91,7 +77,7 @@ func runRuns(e *env, host, dir string, f *inventoryFlags, run string, asJSON boo
 	}
 	recs := strings.Split(string(res.Stdout), "\x1e")
 	if len(strings.TrimSpace(string(res.Stdout))) == 0 {
-		fmt.Fprintf(e.stdout, "%s: no runs journaled\n", h.Name)
+		fmt.Fprintf(e.stdout, "%s: no runs journaled\n", name)
 		return exitOK
 	}
 	for _, rec := range recs {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/modules"
+	"github.com/berth-dev/berth/provisioner/conn"
 	"github.com/berth-dev/berth/provisioner/hostlock"
 )
 
@@ -30,25 +31,10 @@ func init() {
 
 // runUnlock removes a host's lock given its id. Without an id it only shows who holds it.
 func runUnlock(e *env, host, dir string, f *inventoryFlags, id string, timeout time.Duration) int {
-	inv, ok := loadInventory(e, dir, f)
-	if !ok {
-		return exitError
-	}
-	h := inv.Host(host)
-	if h == nil {
-		fmt.Fprintf(e.stderr, "error: no host %q in the inventory\n", host)
-		return exitError
-	}
-	r, err := newResolver(e, inv)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "error: %v\n", err)
-		return exitError
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	c, err := dialPlain(ctx, r, h)
-	if err != nil {
-		hostError(e, h.Name, err)
+	c, ok := dialOneHost(ctx, e, host, dir, f)
+	if !ok {
 		return exitError
 	}
 	defer c.Close()
@@ -56,10 +42,10 @@ func runUnlock(e *env, host, dir string, f *inventoryFlags, id string, timeout t
 		return showLock(e, ctx, c)
 	}
 	if err := hostlock.Unlock(ctx, c, "", id); err != nil {
-		hostError(e, h.Name, err)
+		hostError(e, c.Name(), err)
 		return exitError
 	}
-	fmt.Fprintf(e.stdout, "%s: lock %s removed\n", h.Name, id)
+	fmt.Fprintf(e.stdout, "%s: lock %s removed\n", c.Name(), id)
 	return exitOK
 }
 
@@ -77,4 +63,30 @@ func showLock(e *env, ctx context.Context, h modules.Host) int {
 	fmt.Fprintf(e.stdout, "%s: busy, held by %s\n", h.Name(), hd)
 	fmt.Fprintf(e.stderr, "hint: if that run is gone: berth unlock %s --id %s\n", h.Name(), hd.Token)
 	return exitBusy
+}
+
+// dialOneHost loads the inventory and connects to one of its hosts without the agent, for
+// the commands that act on one host by name (unlock, runs). Errors are printed; ok is false
+// then.
+func dialOneHost(ctx context.Context, e *env, host, dir string, f *inventoryFlags) (*conn.SSH, bool) {
+	inv, ok := loadInventory(e, dir, f)
+	if !ok {
+		return nil, false
+	}
+	h := inv.Host(host)
+	if h == nil {
+		fmt.Fprintf(e.stderr, "error: no host %q in the inventory\n", host)
+		return nil, false
+	}
+	r, err := newResolver(e, inv)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "error: %v\n", err)
+		return nil, false
+	}
+	c, err := dialPlain(ctx, r, h)
+	if err != nil {
+		hostError(e, h.Name, err)
+		return nil, false
+	}
+	return c, true
 }

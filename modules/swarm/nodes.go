@@ -98,17 +98,21 @@ func (n node) addr() string {
 	return n.Status.Addr
 }
 
-func parseNodes(out []byte) ([]node, error) {
-	var all []node
+func parseNodes(out []byte) ([]node, error) { return decodeInspect[node](out, "docker node inspect") }
+
+// decodeInspect reads the JSON arrays `docker ... inspect` prints (one per command of a
+// batch) as one list.
+func decodeInspect[T any](out []byte, what string) ([]T, error) {
+	var all []T
 	dec := json.NewDecoder(bytes.NewReader(out))
 	for {
-		var batch []node
+		var batch []T
 		err := dec.Decode(&batch)
 		if errors.Is(err, io.EOF) {
 			return all, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("decode docker node inspect: %w", err)
+			return nil, fmt.Errorf("decode %s: %w", what, err)
 		}
 		all = append(all, batch...)
 	}

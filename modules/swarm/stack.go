@@ -3,10 +3,7 @@ package swarm
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"path"
 	"slices"
@@ -119,19 +116,7 @@ type service struct {
 }
 
 func parseServices(out []byte) ([]service, error) {
-	var all []service
-	dec := json.NewDecoder(bytes.NewReader(out))
-	for {
-		var batch []service
-		err := dec.Decode(&batch)
-		if errors.Is(err, io.EOF) {
-			return all, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("decode docker service inspect: %w", err)
-		}
-		all = append(all, batch...)
-	}
+	return decodeInspect[service](out, "docker service inspect")
 }
 
 // counts reads "NAME RUNNING/DESIRED" lines.
