@@ -239,9 +239,12 @@ func endLost(run, lock, text string) {
 	writeUnseen(e)
 }
 
-// lockDir is hostlock.DefaultDir (which this package cannot import: hostlock's tests use
-// the transport, which uses this package); TestLockDirIsTheHostLocks keeps them equal.
-var lockDir = "/run/berth/lock"
+// HostLockDir is the host lock's directory (hostlock.DefaultDir): the agent takes and
+// releases it for berth (DoLock), and releases it itself for a run whose berth is gone.
+const HostLockDir = "/run/berth/lock"
+
+// lockDir is HostLockDir, a variable for tests.
+var lockDir = HostLockDir
 
 // unlock removes the host lock if it still holds token, as hostlock.Unlock does over a
 // connection. The rename makes the removal atomic for a berth polling the lock.

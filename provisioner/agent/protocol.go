@@ -8,7 +8,7 @@ import (
 
 // Version is the protocol version; client and agent must agree exactly. Bump it on any
 // change of the messages' meaning.
-const Version = 3
+const Version = 4
 
 // MaxContent caps the bytes a content probe returns (same cap as the SSH transport).
 const MaxContent = 4 << 20
@@ -26,6 +26,8 @@ const (
 	OpCancel  = "cancel"  // Target: ends that request (its final answer says "cancelled")
 	OpJournal = "journal" // Entry: appended to the run's journal on the host -> nothing
 	OpJob     = "job"     // Job: carried out by the host on its own -> journal events, then JobEnd
+	OpLock    = "lock"    // Lock: the host lock taken, in order with what follows -> LockAnswer
+	OpUnlock  = "unlock"  // Lock: the host lock released if it holds Token -> LockAnswer
 	OpBye     = "bye"     // the agent answers, then exits
 )
 
@@ -40,6 +42,7 @@ type Request struct {
 	Target  uint64   `json:"target,omitempty"`
 	Entry   *Entry   `json:"entry,omitempty"`
 	Job     *Job     `json:"job,omitempty"`
+	Lock    *Lock    `json:"lock,omitempty"`
 }
 
 // Response is one line from the agent to berth. A response with Out set is an event of a
@@ -52,6 +55,7 @@ type Response struct {
 	Results []ProbeResult `json:"results,omitempty"`
 	Run     *RunResult    `json:"run,omitempty"`
 	Job     *JobEnd       `json:"job,omitempty"`
+	Lock    *LockAnswer   `json:"lock,omitempty"`
 	// Done is how many files of a writes request were written (all of them, or those
 	// before the one Error is about).
 	Done int `json:"done,omitempty"`

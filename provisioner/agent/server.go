@@ -121,6 +121,12 @@ func (s *server) dispatch(ctx context.Context, req *Request) {
 		s.send(resp)
 		return
 	}
+	if req.Op == OpLock || req.Op == OpUnlock {
+		// In order too: requests sent after a lock run under it, and a lock taken after a
+		// release sees it released.
+		s.send(lockResponse(req))
+		return
+	}
 	if req.Op == OpCancel {
 		s.mu.Lock()
 		if c := s.cancels[req.Target]; c != nil {
@@ -161,12 +167,7 @@ func (s *server) handle(ctx context.Context, req *Request) Response {
 	case OpJob:
 		resp.Job, err = s.job(ctx, req, func(o Output) { s.send(Response{ID: req.ID, Out: &o}) })
 	case OpWrites:
-		for _, w := range req.Writes {
-			if err = write(ctx, w); err != nil {
-				break
-			}
-			resp.Done++
-		}
+		resp.Done, err = writeAll(ctx, req.Writes)
 	default:
 		err = fmt.Errorf("unknown operation %q", req.Op)
 	}
@@ -253,4 +254,20 @@ func (s *server) lost() {
 		text = "berth's connection ended before any change"
 	}
 	endLost(r.id, r.lock, text+"; later changes did not run")
+}
+
+// lockResponse carries out a lock or unlock request.
+func lockResponse(req *Request) Response {
+	resp := Response{ID: req.ID}
+	if req.Lock == nil {
+		resp.Error = req.Op + ": no lock"
+		return resp
+	}
+	a, err := DoLock(req.Op, req.Lock)
+	if err != nil {
+		resp.Error = err.Error()
+		return resp
+	}
+	resp.Lock = &a
+	return resp
 }

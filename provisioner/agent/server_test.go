@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"github.com/berth-dev/berth/provisioner/hostlock"
 	"io"
 	"os"
 	"path/filepath"
@@ -203,6 +202,38 @@ func TestWriteRefusesBadInputAndKeepsOldFile(t *testing.T) {
 	}
 }
 
+// A batch stops at its first bad write: the files before it are in place, the bad one and
+// those after are not touched, and no temp file of any of them is left.
+func TestWriteBatchStopsAtTheFirstFailure(t *testing.T) {
+	s := startSession(t)
+	dir, other := t.TempDir(), t.TempDir()
+	for _, f := range []string{"c", "d"} {
+		os.WriteFile(filepath.Join(dir, f), []byte("old"), 0o600)
+	}
+	bad := writeReq(filepath.Join(dir, "c"), "new", 0o644)
+	bad.Content = []byte("cut")
+	resp := s.call(Request{Op: OpWrites, Writes: []*Write{
+		writeReq(filepath.Join(dir, "a"), "a1", 0o644), writeReq(filepath.Join(other, "b"), "b1", 0o400),
+		bad, writeReq(filepath.Join(dir, "d"), "d1", 0o644)}})
+	if resp.Error == "" || resp.Done != 2 || !strings.Contains(resp.Error, "c: sha256 mismatch") {
+		t.Fatalf("done %d, error %q: want 2 and the third file's mismatch", resp.Done, resp.Error)
+	}
+	for p, want := range map[string]string{filepath.Join(dir, "a"): "a1", filepath.Join(other, "b"): "b1",
+		filepath.Join(dir, "c"): "old", filepath.Join(dir, "d"): "old"} {
+		if b, _ := os.ReadFile(p); string(b) != want {
+			t.Errorf("%s: %q, want %q", p, b, want)
+		}
+	}
+	if st, _ := os.Stat(filepath.Join(other, "b")); st.Mode().Perm() != 0o400 {
+		t.Errorf("b: mode %v, want 0400", st.Mode().Perm())
+	}
+	for _, d := range []string{dir, other} {
+		if tmps, _ := filepath.Glob(filepath.Join(d, ".berth-tmp-*")); len(tmps) != 0 {
+			t.Errorf("temp files left: %q", tmps)
+		}
+	}
+}
+
 func TestHostilePathsAreTakenLiterally(t *testing.T) {
 	s := startSession(t)
 	dir := t.TempDir()
@@ -297,8 +328,39 @@ func TestByeAnswersAndEnds(t *testing.T) {
 	}
 }
 
-func TestLockDirIsTheHostLocks(t *testing.T) {
-	if lockDir != hostlock.DefaultDir {
-		t.Fatalf("agent releases %s, the host lock is %s", lockDir, hostlock.DefaultDir)
+// The host lock through the protocol: taken, busy for another token, kept against a release
+// with another token, released, and taken again by a request sent without waiting.
+func TestLockOpsThroughTheProtocol(t *testing.T) {
+	s := startSession(t)
+	dir := filepath.Join(t.TempDir(), "berth", "lock")
+	take := func(tok string) Response {
+		return s.call(Request{Op: OpLock, Lock: &Lock{Dir: dir, Token: tok, Holder: []byte(`{"token":"` + tok + `"}`)}})
+	}
+	if r := take("a"); r.Error != "" || r.Lock == nil || r.Lock.State != LockAcquired {
+		t.Fatalf("first lock: %+v", r)
+	}
+	if r := take("b"); r.Lock == nil || r.Lock.State != LockBusy || !strings.Contains(r.Lock.Holder, `"a"`) {
+		t.Fatalf("second lock: %+v, want busy naming a", r)
+	}
+	if st, err := os.Stat(dir); err != nil || st.Mode().Perm() != 0o700 {
+		t.Fatalf("lock dir: %v %v", st, err)
+	}
+	if r := s.call(Request{Op: OpUnlock, Lock: &Lock{Dir: dir, Token: "b"}}); r.Lock == nil || r.Lock.State != LockMismatch {
+		t.Fatalf("unlock with another token: %+v", r)
+	}
+	// Release, and take again without waiting for the release's answer (in goroutines: the
+	// pipe holds nothing).
+	go s.send(Request{ID: 900, Op: OpUnlock, Lock: &Lock{Dir: dir, Token: "a"}})
+	go func() {
+		time.Sleep(10 * time.Millisecond)
+		s.send(Request{ID: 901, Op: OpLock, Lock: &Lock{Dir: dir, Token: "c", Holder: []byte(`{}`)}})
+	}()
+	for _, want := range []struct {
+		id    uint64
+		state string
+	}{{900, LockReleased}, {901, LockAcquired}} {
+		if r := s.read(); r.ID != want.id || r.Lock == nil || r.Lock.State != want.state {
+			t.Errorf("answer %+v, want request %d %s", r, want.id, want.state)
+		}
 	}
 }

@@ -90,3 +90,18 @@ func (s *SSH) HostOwnsRun() bool {
 	defer s.jmu.Unlock()
 	return s.onHost > 0
 }
+
+// AgentLock implements hostlock.AgentLocker: the agent takes or releases the host lock
+// itself, in order with the requests that follow. ok is false without an agent.
+func (s *SSH) AgentLock(ctx context.Context, op string, l agent.Lock) (agent.LockAnswer, bool, error) {
+	r, ok, err := s.agentDo(ctx, &agent.Request{Op: op, Lock: &l}, nil)
+	switch {
+	case !ok || err != nil:
+		return agent.LockAnswer{}, ok, err
+	case r.Error != "":
+		return agent.LockAnswer{}, true, errors.New(r.Error)
+	case r.Lock == nil:
+		return agent.LockAnswer{}, true, errors.New("the agent answered without the lock's state")
+	}
+	return *r.Lock, true, nil
+}

@@ -14,11 +14,12 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/modules"
+	"github.com/berth-dev/berth/provisioner/agent"
 )
 
 // DefaultDir is on /run, a tmpfs on every systemd host: a reboot, which ends any apply that
 // held the lock, also clears it, so a host that went down mid-apply is not left locked.
-const DefaultDir = "/run/berth/lock"
+const DefaultDir = agent.HostLockDir
 
 // Holder describes who holds a lock.
 type Holder struct {
@@ -189,8 +190,24 @@ done
 echo "cannot create $L" >&2; exit 2
 `
 
+// AgentLocker is a host whose agent takes and releases the lock itself (agent.DoLock): no
+// shell and no command on the host, in order with the requests that follow. ok is false when
+// the host has no agent: the scripts above run instead, with the same directory protocol.
+type AgentLocker interface {
+	AgentLock(ctx context.Context, op string, l agent.Lock) (a agent.LockAnswer, ok bool, err error)
+}
+
 func tryAcquire(ctx context.Context, h modules.Host, dir string, me Holder) (*BusyError, error) {
 	js, _ := json.Marshal(me)
+	if al, isAgent := h.(AgentLocker); isAgent {
+		a, ok, err := al.AgentLock(ctx, agent.OpLock, agent.Lock{Dir: dir, Token: me.Token, Holder: js})
+		if ok {
+			if err != nil {
+				return nil, fmt.Errorf("lock %s: %w", h.Name(), err)
+			}
+			return busyFrom(h.Name(), a.State, a.Holder, a.Lost), nil
+		}
+	}
 	res, err := h.Run(ctx, modules.Command{Argv: []string{"sh", "-c", acquireScript, "sh", dir},
 		Stdin: strings.NewReader(me.Token + "\n" + string(js) + "\n")})
 	if err != nil {
@@ -199,21 +216,21 @@ func tryAcquire(ctx context.Context, h modules.Host, dir string, me Holder) (*Bu
 	if res.ExitCode != 0 {
 		return nil, fmt.Errorf("lock %s: exit %d: %s", h.Name(), res.ExitCode, strings.TrimSpace(string(res.Stderr)))
 	}
-	lines := strings.SplitN(string(res.Stdout), "\n", 4)
-	if lines[0] == "acquired" {
-		return nil, nil
+	lines := append(strings.SplitN(string(res.Stdout), "\n", 4), "", "")
+	return busyFrom(h.Name(), lines[0], lines[1], lines[2]), nil
+}
+
+// busyFrom reads an acquire's answer: nil when acquired, else who holds the lock.
+func busyFrom(host, state, holder, lost string) *BusyError {
+	if state == agent.LockAcquired {
+		return nil
 	}
-	var hd *Holder
-	if len(lines) > 1 {
-		hd = parseHolder(lines[1])
-	}
-	if hd != nil && lines[0] == "busy-host" {
+	hd := parseHolder(holder)
+	if hd != nil && state == agent.LockBusyHost {
 		hd.HostWorks = true
-		if len(lines) > 2 {
-			hd.Lost = lostText([]byte(lines[2]))
-		}
+		hd.Lost = lostText([]byte(lost))
 	}
-	return &BusyError{Host: h.Name(), Holder: hd}, nil
+	return &BusyError{Host: host, Holder: hd}
 }
 
 func parseHolder(s string) *Holder {
@@ -249,6 +266,20 @@ rm -rf -- "$L"
 `
 
 func unlock(ctx context.Context, h modules.Host, dir, token string) error {
+	if al, isAgent := h.(AgentLocker); isAgent {
+		a, ok, err := al.AgentLock(ctx, agent.OpUnlock, agent.Lock{Dir: dir, Token: token})
+		if ok {
+			switch {
+			case err != nil:
+				return fmt.Errorf("unlock %s: %w", h.Name(), err)
+			case a.State == agent.LockReleased:
+				return nil
+			case a.State == agent.LockNotLocked:
+				return fmt.Errorf("unlock %s: %w", h.Name(), ErrNotLocked)
+			}
+			return mismatch(h.Name(), token, a.Holder)
+		}
+	}
 	res, err := h.Run(ctx, modules.Command{Argv: []string{"sh", "-c", unlockScript, "sh", dir}, Stdin: strings.NewReader(token + "\n")})
 	if err != nil {
 		return fmt.Errorf("unlock %s: %w", h.Name(), err)
@@ -259,12 +290,17 @@ func unlock(ctx context.Context, h modules.Host, dir, token string) error {
 	case 3:
 		return fmt.Errorf("unlock %s: %w", h.Name(), ErrNotLocked)
 	case 4:
-		if hd := parseHolder(string(res.Stdout)); hd != nil {
-			return fmt.Errorf("unlock %s: lock id %q does not match the lock held by %s", h.Name(), token, hd)
-		}
-		return fmt.Errorf("unlock %s: lock id %q does not match", h.Name(), token)
+		return mismatch(h.Name(), token, string(res.Stdout))
 	}
 	return fmt.Errorf("unlock %s: exit %d: %s", h.Name(), res.ExitCode, strings.TrimSpace(string(res.Stderr)))
+}
+
+// mismatch: the lock holds another token than the one given.
+func mismatch(host, token, holder string) error {
+	if hd := parseHolder(holder); hd != nil {
+		return fmt.Errorf("unlock %s: lock id %q does not match the lock held by %s", host, token, hd)
+	}
+	return fmt.Errorf("unlock %s: lock id %q does not match", host, token)
 }
 
 // Status reads the lock without touching it: nil when the host is free. A lock whose
