@@ -19,5 +19,5 @@
 //   - Every command runs in its own process group; cancel (or the end of stdin, when the
 //     connection drops) kills that group, TERM then KILL, before the final answer.
 //   - Secrets (file content, stdin) only ever travel inside the protocol stream.
-//   - Every final Response carries the agent's peak RSS, for --stats.
+//   - Every final Response carries the agent's peak RSS and CPU time, for --stats.
 package agent

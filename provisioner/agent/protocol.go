@@ -61,6 +61,10 @@ type Response struct {
 	Done int `json:"done,omitempty"`
 	// PeakRSS is the agent's peak resident set in bytes, on final answers.
 	PeakRSS int64 `json:"peak_rss,omitempty"`
+	// CPU and ChildCPU are the agent's CPU time and its commands', in microseconds, on
+	// final answers (see CPU).
+	CPU      int64 `json:"cpu_us,omitempty"`
+	ChildCPU int64 `json:"child_cpu_us,omitempty"`
 }
 
 // Hello is the agent's answer to hello.

@@ -181,6 +181,7 @@ func (s *server) handle(ctx context.Context, req *Request) Response {
 func (s *server) send(r Response) {
 	if r.Out == nil {
 		r.PeakRSS = PeakRSS()
+		r.CPU, r.ChildCPU = CPU()
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()

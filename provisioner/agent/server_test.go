@@ -125,6 +125,9 @@ func TestObserveFilesAndCommands(t *testing.T) {
 	if resp.PeakRSS <= 0 {
 		t.Errorf("no peak RSS in the answer")
 	}
+	if resp.CPU <= 0 || resp.ChildCPU <= 0 {
+		t.Errorf("CPU %d us, commands %d us: want both (the probes ran commands)", resp.CPU, resp.ChildCPU)
+	}
 }
 
 func TestObserveContentCap(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/berth-dev/berth/modules"
 	"github.com/berth-dev/berth/provisioner/agent"
@@ -41,7 +42,10 @@ type AgentStatus struct {
 	Exe       string // the agent's binary on the host
 	Installed bool   // this connection uploaded the binary
 	PeakRSS   int64  // the agent's peak resident set, bytes, as of its last answer
-	Reason    string // why the agent is not used, when it was wanted
+	// CPU and CommandCPU are the host's CPU time for the session as of the agent's last
+	// answer: the agent's own (start script included) and its commands'.
+	CPU, CommandCPU time.Duration
+	Reason          string // why the agent is not used, when it was wanted
 }
 
 // agentShell holds a connection's agent; it sits in the runner's shell slot so that
@@ -58,6 +62,8 @@ type agentShell struct {
 	uid       int
 	installed string
 	peak      atomic.Int64
+	cpu       atomic.Int64
+	childCPU  atomic.Int64
 }
 
 // UseAgent makes the connection serve through the berth agent from its next call on.
@@ -79,7 +85,8 @@ func (s *SSH) AgentStatus() AgentStatus {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return AgentStatus{Active: a.client != nil, Exe: a.exe, Installed: a.installed != "", PeakRSS: a.peak.Load(), Reason: a.failed}
+	return AgentStatus{Active: a.client != nil, Exe: a.exe, Installed: a.installed != "", PeakRSS: a.peak.Load(), Reason: a.failed,
+		CPU: time.Duration(a.cpu.Load()) * time.Microsecond, CommandCPU: time.Duration(a.childCPU.Load()) * time.Microsecond}
 }
 
 // do sends req through the agent, starting it if needed. ok=false means the agent is not

@@ -29,6 +29,9 @@ type agentClient struct {
 	stderr *tailBuffer
 	stats  *counter
 	peak   *atomic.Int64
+	// cpu and childCPU: the agent's CPU time and its commands', microseconds, as of its
+	// last answer (agent.CPU).
+	cpu, childCPU *atomic.Int64
 
 	wmu     sync.Mutex
 	mu      sync.Mutex
@@ -132,6 +135,12 @@ func (c *agentClient) readLoop() {
 func (c *agentClient) deliver(r agent.Response) {
 	if r.PeakRSS > c.peak.Load() {
 		c.peak.Store(r.PeakRSS)
+	}
+	if r.CPU > c.cpu.Load() {
+		c.cpu.Store(r.CPU)
+	}
+	if r.ChildCPU > c.childCPU.Load() {
+		c.childCPU.Store(r.ChildCPU)
 	}
 	c.mu.Lock()
 	p := c.pending[r.ID]

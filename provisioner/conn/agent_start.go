@@ -74,7 +74,7 @@ func (a *agentShell) launch(ctx context.Context, args []string, first *agent.Req
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("open agent session on %s: %w", s.name, err)
 	}
-	c := &agentClient{host: s.name, sess: sess, stderr: &tailBuffer{wrote: make(chan struct{}, 1)}, stats: &s.stats, peak: &a.peak,
+	c := &agentClient{host: s.name, sess: sess, stderr: &tailBuffer{wrote: make(chan struct{}, 1)}, stats: &s.stats, peak: &a.peak, cpu: &a.cpu, childCPU: &a.childCPU,
 		pending: map[uint64]*pendingCall{}, dead: make(chan struct{})}
 	sess.Stderr = c.stderr
 	stdout, err1 := sess.StdoutPipe()
