@@ -58,6 +58,7 @@ type agentShell struct {
 	mu        sync.Mutex
 	client    *agentClient
 	failed    string // why the agent is not used; "" while it may be
+	served    bool   // the agent served the connection until it was closed (release)
 	exe       string
 	uid       int
 	installed string
@@ -85,7 +86,7 @@ func (s *SSH) AgentStatus() AgentStatus {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return AgentStatus{Active: a.client != nil, Exe: a.exe, Installed: a.installed != "", PeakRSS: a.peak.Load(), Reason: a.failed,
+	return AgentStatus{Active: a.client != nil || a.served, Exe: a.exe, Installed: a.installed != "", PeakRSS: a.peak.Load(), Reason: a.failed,
 		CPU: time.Duration(a.cpu.Load()) * time.Microsecond, CommandCPU: time.Duration(a.childCPU.Load()) * time.Microsecond}
 }
 
@@ -127,6 +128,16 @@ func (a *agentShell) fallback(why string) {
 	a.failed = why
 	if a.opts.Warn != nil {
 		a.opts.Warn(fmt.Sprintf("agent unavailable on %s: %s; using plain SSH", a.s.name, why))
+	}
+}
+
+// release lets go of the agent's session when the connection is closed; AgentStatus still
+// says it served.
+func (a *agentShell) release() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.client != nil {
+		a.client, a.served = nil, true
 	}
 }
 

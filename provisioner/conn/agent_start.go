@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/crypto/ssh"
 	"maps"
 	"os"
 	"slices"
@@ -70,7 +71,11 @@ func (a *agentShell) startArgs() ([]string, error) {
 // start script printed instead of the agent's hello.
 func (a *agentShell) launch(ctx context.Context, args []string, first *agent.Request, out func(agent.Output)) (*agentClient, *pendingCall, string, error) {
 	s := a.s
-	sess, err := s.client.NewSession()
+	var sess *ssh.Session
+	cl, err := s.sshClient()
+	if err == nil {
+		sess, err = cl.NewSession()
+	}
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("open agent session on %s: %w", s.name, err)
 	}

@@ -162,6 +162,30 @@ func TestAgentRunQuotesStreamsAndExits(t *testing.T) {
 	}
 }
 
+// A closed connection lets go of its client and agent session (a fleet's run keeps its
+// closed connections until it ends), still says what its agent did, and refuses calls.
+func TestAClosedConnectionLetsGoButKeepsItsStats(t *testing.T) {
+	f := agentSetup(t)
+	s := f.dial(t, berthBinary(t))
+	if _, err := s.Run(context.Background(), modules.Command{Argv: []string{"true"}}); err != nil {
+		t.Fatal(err)
+	}
+	trips := s.Stats().RoundTrips
+	s.Close()
+	if s.client != nil {
+		t.Error("the closed connection still holds its SSH client")
+	}
+	if a := s.runner.sh.(*agentShell); a.client != nil {
+		t.Error("the closed connection still holds its agent session")
+	}
+	if st := s.AgentStatus(); !st.Active || st.PeakRSS <= 0 || s.Stats().RoundTrips != trips {
+		t.Errorf("after close: agent %+v, %d round trips (was %d)", st, s.Stats().RoundTrips, trips)
+	}
+	if _, err := s.Run(context.Background(), modules.Command{Argv: []string{"true"}}); !errors.Is(err, ErrClosed) {
+		t.Errorf("run after close: %v, want ErrClosed", err)
+	}
+}
+
 func TestAgentCancelKillsTheProcessGroup(t *testing.T) {
 	f := agentSetup(t)
 	s := f.dial(t, berthBinary(t))

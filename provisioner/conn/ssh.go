@@ -19,7 +19,9 @@ import (
 // command is its own session on the connection.
 type SSH struct {
 	runner
-	cfg    Config
+	cfg Config
+	// client is nil once the connection is closed (see Close): read it with sshClient.
+	cmu    sync.RWMutex
 	client *ssh.Client
 	hops   []*ssh.Client
 	stats  counter
@@ -67,7 +69,11 @@ func (s *SSH) newSession(ctx context.Context) (*ssh.Session, error) {
 	}
 	ch := make(chan opened, 1)
 	go func() {
-		sess, err := s.client.NewSession()
+		var sess *ssh.Session
+		cl, err := s.sshClient()
+		if err == nil {
+			sess, err = cl.NewSession()
+		}
 		ch <- opened{sess, err}
 	}()
 	select {
@@ -155,7 +161,11 @@ func (s *SSH) killGroup(pid int) {
 	if s.become {
 		line = "sudo -n -- " + line + " 2>/dev/null || " + line
 	}
-	sess, err := s.client.NewSession()
+	cl, err := s.sshClient()
+	if err != nil {
+		return
+	}
+	sess, err := cl.NewSession()
 	if err != nil {
 		return
 	}
@@ -191,7 +201,10 @@ func exitCode(err error) (int, error) {
 // SFTP returns the SFTP client on this connection, opened on first use.
 func (s *SSH) SFTP() (*sftp.Client, error) {
 	s.sftpOnce.Do(func() {
-		s.sftp, s.sftpErr = sftp.NewClient(s.client)
+		var cl *ssh.Client
+		if cl, s.sftpErr = s.sshClient(); s.sftpErr == nil {
+			s.sftp, s.sftpErr = sftp.NewClient(cl)
+		}
 		if s.sftpErr != nil {
 			s.sftpErr = fmt.Errorf("open sftp on %s: %w", s.name, s.sftpErr)
 		}
@@ -212,7 +225,10 @@ func (s *SSH) keepalive() {
 		}
 		reply := make(chan error, 1)
 		go func() {
-			_, _, err := s.client.SendRequest("keepalive@openssh.com", true, nil)
+			cl, err := s.sshClient()
+			if err == nil {
+				_, _, err = cl.SendRequest("keepalive@openssh.com", true, nil)
+			}
 			reply <- err
 		}()
 		select {
@@ -246,6 +262,10 @@ func (s *SSH) Abort() error {
 	return s.Close()
 }
 
+// Close ends the connection and lets go of it: a closed SSH keeps its stats and what its
+// agent reported, not the connection's buffers, ciphers and agent session (about 30 KB a
+// host), since a fleet's run holds its closed connections until it ends
+// (docs/performance.md). Calls after Close fail with ErrClosed.
 func (s *SSH) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
@@ -253,10 +273,29 @@ func (s *SSH) Close() error {
 		if s.sftp != nil {
 			s.sftp.Close()
 		}
+		s.cmu.Lock()
 		err = s.client.Close()
+		s.client = nil
+		s.cmu.Unlock()
 		for i := len(s.hops) - 1; i >= 0; i-- {
 			s.hops[i].Close()
 		}
+		if a, ok := s.runner.sh.(*agentShell); ok {
+			a.release()
+		}
 	})
 	return err
+}
+
+// ErrClosed is the error of a call on a closed connection.
+var ErrClosed = errors.New("connection closed")
+
+// sshClient is the connection's client, or ErrClosed.
+func (s *SSH) sshClient() (*ssh.Client, error) {
+	s.cmu.RLock()
+	defer s.cmu.RUnlock()
+	if s.client == nil {
+		return nil, fmt.Errorf("%s: %w", s.name, ErrClosed)
+	}
+	return s.client, nil
 }
