@@ -6,13 +6,11 @@ import (
 	"os/user"
 	"path"
 	"strings"
-	"sync"
 
 	"github.com/berth-dev/berth/inventory"
 	"github.com/berth-dev/berth/modules"
 	"github.com/berth-dev/berth/modules/apt"
 	"github.com/berth-dev/berth/modules/stack"
-	"github.com/berth-dev/berth/modules/swarm"
 	"github.com/berth-dev/berth/provisioner/facts"
 	"github.com/berth-dev/berth/provisioner/schedule"
 )
@@ -40,12 +38,10 @@ func Resources(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a sc
 // modules.Phased).
 func NewBuilder(o BuildOptions) Builder {
 	o.Operator = orOperator(o.Operator)
-	var once sync.Once
-	var cluster *swarm.Cluster // what the swarm's hosts share in this run (join tokens)
+	cs := &clusters{} // what the swarm's hosts share in this run (join tokens)
 	return func(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a schedule.Assignment) ([]modules.Resource, error) {
-		once.Do(func() { cluster = NewCluster(inv) })
 		rs := HostLayer(inv, h, f)
-		sw, err := SwarmResources(inv, h, cluster)
+		sw, err := SwarmResources(inv, h, cs, a)
 		if err != nil {
 			return nil, err
 		}
