@@ -11,6 +11,7 @@ import (
 	"github.com/berth-dev/berth/modules"
 	"github.com/berth-dev/berth/modules/apt"
 	"github.com/berth-dev/berth/modules/stack"
+	"github.com/berth-dev/berth/modules/swarm"
 	"github.com/berth-dev/berth/provisioner/facts"
 	"github.com/berth-dev/berth/provisioner/schedule"
 )
@@ -111,11 +112,19 @@ func stackSpec(inv *inventory.Inventory, s *inventory.Stack, h *inventory.Host, 
 }
 
 // RollbackBuilder is the Builder of `berth rollback STACK`: on each host, only the rollback
-// of the stack's replica placed there (see stack.Revert); nothing else is planned.
+// of the stack's replica placed there (see stack.Revert); for a Swarm stack, on the acting
+// manager, the rollback of its services to their previous spec (see swarm.Rollback).
+// Nothing else is planned.
 func RollbackBuilder(name string, o BuildOptions) Builder {
 	o.Operator = orOperator(o.Operator)
 	return func(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a schedule.Assignment) ([]modules.Resource, error) {
 		s, sp := inv.Stack(name), a.Stack(name)
+		if s != nil && s.Mode == inventory.ModeSwarm {
+			if inv.InSwarm(h.Name) && actingManager(inv, a) == h.Name {
+				return []modules.Resource{swarm.NewRollback(name, s.Health.Timeout)}, nil
+			}
+			return nil, nil
+		}
 		if s == nil || sp == nil {
 			return nil, nil
 		}

@@ -204,6 +204,9 @@ func (s StackSpec) service(name string, svc map[string]any) (Service, error) {
 	case "all-at-once":
 		uc["parallelism"] = 0
 	}
+	// A rollback (failure_action, or berth rollback) replaces tasks the way an update does.
+	rc := mapAt(deploy, "rollback_config")
+	rc["parallelism"], rc["order"] = uc["parallelism"], uc["order"]
 	mapAt(deploy, "labels")
 	var ports []any
 	for _, p := range s.Ports {
