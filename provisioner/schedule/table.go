@@ -29,7 +29,11 @@ func Table(a Assignment) string {
 		}
 		for _, sw := range []*SwarmPlacement{s.SwarmRemoved, s.Swarm} {
 			if sw != nil {
-				fmt.Fprintf(tw, "%s\tswarm\t%s\t%s\t%s\n", s.Name, strings.Join(sw.Hosts, ","), portList(sw.Ports), status(Replica{Status: sw.Status, Reason: sw.Reason}))
+				st := string(sw.Status)
+				if sw.Reason != "" {
+					st += " (" + sw.Reason + ")"
+				}
+				fmt.Fprintf(tw, "%s\tswarm\t%s\t%s\t%s\n", s.Name, strings.Join(sw.Hosts, ","), portList(sw.Ports), st)
 			}
 		}
 	}
