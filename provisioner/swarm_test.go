@@ -1,10 +1,12 @@
 package provisioner
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/berth-dev/berth/inventory"
@@ -259,6 +261,35 @@ func TestSwarmManagerFailover(t *testing.T) {
 		}
 		if strings.Join(got, " ") != want {
 			t.Errorf("%s: %q, want %q", host, strings.Join(got, " "), want)
+		}
+	}
+}
+
+// A stack switched to Swarm whose Swarm deploy fails keeps its static replica and the
+// balancer's configuration: the removal and the balancer change are held, as for a static
+// replica that failed to come up.
+func TestFailedSwarmDeployHoldsTheStaticRemoval(t *testing.T) {
+	var log []string
+	var mu sync.Mutex
+	fakes := map[string]*debianHost{"a": newDebianHost("a"), "b": newDebianHost("b"), "c": newDebianHost("c")}
+	e := testEngine(testInventory("a", "b", "c"), fakes)
+	e.Build = func(_ *inventory.Inventory, h *inventory.Host, _ *facts.Facts, _ schedule.Assignment) ([]modules.Resource, error) {
+		switch h.Name {
+		case "a": // the static replica leaving
+			return []modules.Resource{&orderRes{addr: "stack.old", phase: modules.PhaseTeardown, log: &log, mu: &mu, stack: "old"}}, nil
+		case "b":
+			return []modules.Resource{&orderRes{addr: "balancer.cfg", phase: modules.PhaseBalance, log: &log, mu: &mu}}, nil
+		}
+		return []modules.Resource{&orderRes{addr: "swarm.stack.old", phase: modules.PhaseSwarmDeploy, log: &log, mu: &mu, fail: true, stack: "old"}}, nil
+	}
+	ctx := context.Background()
+	sum := e.Apply(ctx, e.Plan(ctx, []string{"a", "b", "c"}, false))
+	if got := strings.Join(log, " "); got != "c:swarm.stack.old" {
+		t.Fatalf("applied: %s (the static replica and the balancer must be held)", got)
+	}
+	for _, h := range sum.Hosts {
+		if h.Host != "c" && !strings.Contains(h.Error, "held: ") {
+			t.Errorf("%s: %s %s", h.Host, h.Outcome, h.Error)
 		}
 	}
 }
