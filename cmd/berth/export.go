@@ -29,7 +29,8 @@ deploys Swarm stacks: replicas, placement constraint and spread, reservations, u
 ports in host mode. Each deploys as it is with
   cd OUT/STACK && set -a && . ./.env && set +a && docker stack deploy -c docker-stack.yml STACK
 The env file is copied beside it as .env (mode 0600; the stack file only has ${VAR}).
-A static stack's automatic ports take the host port of its first replica in berth.lock.json.
+Automatic ports take their number in berth.lock.json: a Swarm stack's own, a static stack's
+first replica's.
 Services are constrained to nodes labelled berth.stack.STACK=true; OUT/labels.sh sets those
 labels and the hosts' own. See docs/swarm.md.`,
 			setup: func(fs *flag.FlagSet) action {
