@@ -72,9 +72,9 @@ func (l *loader) swarm() {
 }
 
 // swarmStack checks a stack with mode = "swarm" once its compose project is loaded: the
-// inventory has a swarm, the stack's hosts are in it, every port has a fixed host port
-// (Swarm publishes a service's port on every node it runs on), and nothing the stack asks
-// for is something only the static mode does.
+// inventory has a swarm, the stack's hosts are in it, and nothing the stack asks for is
+// something only the static mode does. A port without host gets one number from the
+// scheduler, free on every host of the stack (Swarm publishes it on each node running a task).
 func (l *loader) swarmStack(sd *stackDecl) {
 	s := sd.s
 	rng := sd.modeRng
@@ -91,10 +91,6 @@ func (l *loader) swarmStack(sd *stackDecl) {
 		}
 	}
 	for _, p := range s.Ports {
-		if p.Host == 0 {
-			l.diags = append(l.diags, errorf(p.DeclRange, "Swarm port without a host port",
-				"Port %q of stack %q has no host port. A Swarm service publishes one port on every node that runs it, so berth cannot pick one per host: set host (outside the automatic port_range).", p.Name, s.Name))
-		}
 		if p.Bind != "" {
 			l.diags = append(l.diags, errorf(p.DeclRange, "Swarm port with a bind address",
 				"Port %q of stack %q sets bind; Swarm publishes on every interface of the node.", p.Name, s.Name))

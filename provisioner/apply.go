@@ -122,7 +122,7 @@ func holds(results map[string]*HostResult, s *Session) func(st Step, phase int) 
 			case st.applied:
 			case ph == modules.PhaseBalance:
 				lbFailed = host
-			case ph == modules.PhaseDeploy && stackOf(st.Resource) != "":
+			case (ph == modules.PhaseDeploy || ph == modules.PhaseSwarmDeploy) && stackOf(st.Resource) != "":
 				failed[stackOf(st.Resource)] = host
 			}
 		}

@@ -140,7 +140,7 @@ func BalancerConfig(inv *inventory.Inventory, bs []*inventory.Balancer, a schedu
 // its first apply, and the backend then has no server.
 func backendServers(inv *inventory.Inventory, f inventory.Frontend, a schedule.Assignment) []balancer.Server {
 	if s := inv.Stack(f.Stack); s != nil && s.Mode == inventory.ModeSwarm {
-		return swarmServers(inv, s, f.Port)
+		return swarmServers(inv, s, f.Port, a)
 	}
 	sp := a.Stack(f.Stack)
 	if sp == nil {

@@ -65,13 +65,14 @@ func PlacementRequest(inv *inventory.Inventory, fs map[string]*facts.Facts, curr
 		req.Hosts = append(req.Hosts, sh)
 	}
 	for _, s := range inv.Stacks {
-		if s.Mode == inventory.ModeSwarm {
-			continue // Swarm places it (see SwarmResources)
-		}
 		ss := schedule.Stack{
 			Name: s.Name, Replicas: s.Replicas, Hosts: s.Place.Hosts, Spread: s.Place.Spread,
 			Resources: schedule.Resources{CPUs: s.Resources.CPUs, Memory: s.Resources.Memory},
 			Standby:   keepsStandby(inv, s),
+		}
+		if s.Mode == inventory.ModeSwarm {
+			// Swarm places the replicas; the scheduler numbers its ports (see SwarmResources).
+			ss = schedule.Stack{Name: s.Name, Replicas: s.Replicas, Hosts: s.Place.Hosts, Swarm: true}
 		}
 		for _, p := range s.Ports {
 			ss.Ports = append(ss.Ports, schedule.Port{Name: p.Name, Container: p.Container, Host: p.Host})
@@ -84,6 +85,7 @@ func PlacementRequest(inv *inventory.Inventory, fs map[string]*facts.Facts, curr
 // Place runs the scheduler and turns its problems into diagnostics at the stack's source.
 func Place(inv *inventory.Inventory, fs map[string]*facts.Facts, current schedule.Assignment) (schedule.Assignment, hcl.Diagnostics) {
 	a, problems := schedule.Place(PlacementRequest(inv, fs, current))
+	a.SwarmManager = SwarmManager(inv, fs)
 	var diags hcl.Diagnostics
 	for _, p := range problems {
 		d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "cannot place stack " + p.Stack, Detail: p.Error()}

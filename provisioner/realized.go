@@ -56,7 +56,25 @@ func (s *Session) Realized() schedule.Assignment {
 				np.Replicas = append(np.Replicas, was(r.Index)...)
 			}
 		}
+		np.Swarm = s.realizedSwarm(sp)
 		out.Stacks = append(out.Stacks, np)
 	}
 	return out
+}
+
+// realizedSwarm is a stack's Swarm placement after the apply: the planned one once the
+// manager deployed it, the current one while its deploy or its removal did not run.
+func (s *Session) realizedSwarm(sp schedule.StackPlacement) *schedule.SwarmPlacement {
+	var was *schedule.SwarmPlacement
+	if c := s.current.Stack(sp.Name); c != nil {
+		was = c.Swarm
+	}
+	done := s.carriedOut(sp.Name, s.Plan.Placement.SwarmManager, modules.PhaseTeardown)
+	switch {
+	case sp.Swarm != nil && (sp.Swarm.Status == schedule.Held || done):
+		return sp.Swarm
+	case sp.SwarmRemoved != nil && done:
+		return nil
+	}
+	return was
 }

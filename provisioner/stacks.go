@@ -6,7 +6,6 @@ import (
 	"os/user"
 	"path"
 	"strings"
-	"sync"
 
 	"github.com/berth-dev/berth/inventory"
 	"github.com/berth-dev/berth/modules"
@@ -40,12 +39,10 @@ func Resources(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a sc
 // modules.Phased).
 func NewBuilder(o BuildOptions) Builder {
 	o.Operator = orOperator(o.Operator)
-	var once sync.Once
-	var cluster *swarm.Cluster // what the swarm's hosts share in this run (join tokens)
+	cs := &clusters{} // what the swarm's hosts share in this run (join tokens)
 	return func(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a schedule.Assignment) ([]modules.Resource, error) {
-		once.Do(func() { cluster = NewCluster(inv) })
 		rs := HostLayer(inv, h, f)
-		sw, err := SwarmResources(inv, h, cluster)
+		sw, err := SwarmResources(inv, h, cs, a)
 		if err != nil {
 			return nil, err
 		}
@@ -115,11 +112,19 @@ func stackSpec(inv *inventory.Inventory, s *inventory.Stack, h *inventory.Host, 
 }
 
 // RollbackBuilder is the Builder of `berth rollback STACK`: on each host, only the rollback
-// of the stack's replica placed there (see stack.Revert); nothing else is planned.
+// of the stack's replica placed there (see stack.Revert); for a Swarm stack, on the acting
+// manager, the rollback of its services to their previous spec (see swarm.Rollback).
+// Nothing else is planned.
 func RollbackBuilder(name string, o BuildOptions) Builder {
 	o.Operator = orOperator(o.Operator)
 	return func(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts, a schedule.Assignment) ([]modules.Resource, error) {
 		s, sp := inv.Stack(name), a.Stack(name)
+		if s != nil && s.Mode == inventory.ModeSwarm {
+			if inv.InSwarm(h.Name) && actingManager(inv, a) == h.Name {
+				return []modules.Resource{swarm.NewRollback(name, s.Health.Timeout)}, nil
+			}
+			return nil, nil
+		}
 		if s == nil || sp == nil {
 			return nil, nil
 		}

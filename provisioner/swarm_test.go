@@ -1,10 +1,12 @@
 package provisioner
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/berth-dev/berth/inventory"
@@ -105,7 +107,7 @@ func TestSwarmResourcesByHost(t *testing.T) {
 // the host's.
 func TestSwarmMembers(t *testing.T) {
 	var got []string
-	for _, m := range SwarmMembers(loadSwarmInv(t)) {
+	for _, m := range SwarmMembers(loadSwarmInv(t), schedule.Assignment{}) {
 		got = append(got, m.Host+" "+m.Address+" "+swarmSummary(m))
 	}
 	want := "m1 10.0.0.1 active berth.stack.web=true role=app zone=a\n" +
@@ -129,13 +131,13 @@ func swarmSummary(m swarm.Member) string {
 	return s
 }
 
-// A Swarm stack is not placed by the scheduler; a balancer routes to every node it may run
-// on, at its host port.
+// A Swarm stack's replicas are not placed by the scheduler, only its ports; a balancer
+// routes to every node it may run on, at its host port.
 func TestSwarmStackPlacementAndBalancer(t *testing.T) {
 	inv := loadSwarmInv(t)
 	for _, s := range PlacementRequest(inv, nil, schedule.Assignment{}).Stacks {
-		if s.Name == "web" {
-			t.Error("the scheduler places the Swarm stack")
+		if s.Name == "web" && (!s.Swarm || strings.Join(s.Hosts, ",") != "m1,w2") {
+			t.Errorf("the scheduler's Swarm stack: %+v", s)
 		}
 	}
 	cfg := BalancerConfig(inv, inv.Balancers, schedule.Assignment{})
@@ -176,5 +178,118 @@ func TestSwarmDiags(t *testing.T) {
 	d := SwarmDiags(inv)
 	if len(d) != 1 || d[0].Summary != "Stack cannot run on Swarm" || !strings.Contains(d[0].Detail, `service web: "platform"`) || d[0].Subject.Filename != "main.hcl" {
 		t.Errorf("diags: %v", d)
+	}
+}
+
+func loadAutoSwarmInv(t *testing.T) *inventory.Inventory {
+	t.Helper()
+	inv := loadSwarmInv(t)
+	inv.Stack("web").Ports[0].Host = 0
+	for _, name := range []string{"m1", "w2", "w3"} {
+		inv.Host(name).PortRange = inventory.PortRange{From: 20000, To: 20099}
+	}
+	return inv
+}
+
+// A Swarm stack's port without host is numbered by the scheduler, the same on every node,
+// apart from the static stack's ports; the stack file, the balancer and the plan use it.
+func TestSwarmAutomaticPort(t *testing.T) {
+	inv := loadAutoSwarmInv(t)
+	fs := map[string]*facts.Facts{"w3": {Ports: []int{20000}}}
+	a, diags := Place(inv, fs, schedule.Assignment{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	sw := a.Stack("web").Swarm
+	if sw == nil || sw.Ports["http"] != 20000 {
+		t.Fatalf("web's Swarm placement: %+v", sw)
+	}
+	if got := a.Stack("static").Replicas[0].Ports["http"]; got != 20001 {
+		t.Errorf("static replica on w3: port %d", got)
+	}
+	spec, err := SwarmStackSpec(inv.Stack("web"), swarmPorts(a, "web"))
+	if err != nil || spec.Ports[0].Host != 20000 {
+		t.Fatalf("spec ports %+v, %v", spec.Ports, err)
+	}
+	if _, err := SwarmStackSpec(inv.Stack("web"), nil); err == nil {
+		t.Error("a Swarm stack without its port's number renders")
+	}
+	cfg := BalancerConfig(inv, inv.Balancers, a)
+	if s := cfg.Backends[0].Servers; len(s) != 2 || s[0].Port != 20000 || s[1].Port != 20000 {
+		t.Errorf("servers %+v", s)
+	}
+	if !strings.Contains(schedule.Table(a), "web     swarm    m1,w2  http=20000  new") {
+		t.Errorf("table:\n%s", schedule.Table(a))
+	}
+}
+
+// berth reaches the swarm through the first manager that answered and manages it; the
+// first by name when none does (it forms the swarm). The manager's resources go there.
+func TestSwarmManagerFailover(t *testing.T) {
+	inv := loadSwarmInv(t)
+	inv.Swarm.Managers = []string{"m1", "w2", "w3"}
+	mgr := func(state string, manager bool) *facts.Facts {
+		return &facts.Facts{Docker: facts.Docker{Swarm: state, SwarmManager: manager}}
+	}
+	for _, c := range []struct {
+		fs   map[string]*facts.Facts
+		want string
+	}{
+		{map[string]*facts.Facts{"m1": mgr("active", true), "w2": mgr("active", true)}, "m1"},
+		{map[string]*facts.Facts{"w2": mgr("active", true), "w3": mgr("active", true)}, "w2"},
+		{map[string]*facts.Facts{"m1": mgr("inactive", false), "w2": mgr("active", false), "w3": mgr("active", true)}, "w3"},
+		{map[string]*facts.Facts{"w2": mgr("inactive", false)}, "m1"},
+	} {
+		if got := SwarmManager(inv, c.fs); got != c.want {
+			t.Errorf("SwarmManager(%v) = %s, want %s", c.fs, got, c.want)
+		}
+	}
+	build := NewBuilder(BuildOptions{Operator: "test"})
+	a := schedule.Assignment{SwarmManager: "w2", Stacks: []schedule.StackPlacement{
+		{Name: "old", SwarmRemoved: &schedule.SwarmPlacement{Hosts: []string{"m1"}, Reason: "stack old is static now"}},
+	}}
+	for host, want := range map[string]string{"m1": "swarm.node", "w2": "swarm.node swarm.nodes swarm.stack.web swarm.stack.old swarm.status"} {
+		rs, err := build(inv, inv.Host(host), &facts.Facts{}, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range rs {
+			if strings.HasPrefix(r.Address(), "swarm.") {
+				got = append(got, r.Address())
+			}
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("%s: %q, want %q", host, strings.Join(got, " "), want)
+		}
+	}
+}
+
+// A stack switched to Swarm whose Swarm deploy fails keeps its static replica and the
+// balancer's configuration: the removal and the balancer change are held, as for a static
+// replica that failed to come up.
+func TestFailedSwarmDeployHoldsTheStaticRemoval(t *testing.T) {
+	var log []string
+	var mu sync.Mutex
+	fakes := map[string]*debianHost{"a": newDebianHost("a"), "b": newDebianHost("b"), "c": newDebianHost("c")}
+	e := testEngine(testInventory("a", "b", "c"), fakes)
+	e.Build = func(_ *inventory.Inventory, h *inventory.Host, _ *facts.Facts, _ schedule.Assignment) ([]modules.Resource, error) {
+		switch h.Name {
+		case "a": // the static replica leaving
+			return []modules.Resource{&orderRes{addr: "stack.old", phase: modules.PhaseTeardown, log: &log, mu: &mu, stack: "old"}}, nil
+		case "b":
+			return []modules.Resource{&orderRes{addr: "balancer.cfg", phase: modules.PhaseBalance, log: &log, mu: &mu}}, nil
+		}
+		return []modules.Resource{&orderRes{addr: "swarm.stack.old", phase: modules.PhaseSwarmDeploy, log: &log, mu: &mu, fail: true, stack: "old"}}, nil
+	}
+	ctx := context.Background()
+	sum := e.Apply(ctx, e.Plan(ctx, []string{"a", "b", "c"}, false))
+	if got := strings.Join(log, " "); got != "c:swarm.stack.old" {
+		t.Fatalf("applied: %s (the static replica and the balancer must be held)", got)
+	}
+	for _, h := range sum.Hosts {
+		if h.Host != "c" && !strings.Contains(h.Error, "held: ") {
+			t.Errorf("%s: %s %s", h.Host, h.Outcome, h.Error)
+		}
 	}
 }

@@ -29,7 +29,8 @@ deploys Swarm stacks: replicas, placement constraint and spread, reservations, u
 ports in host mode. Each deploys as it is with
   cd OUT/STACK && set -a && . ./.env && set +a && docker stack deploy -c docker-stack.yml STACK
 The env file is copied beside it as .env (mode 0600; the stack file only has ${VAR}).
-A static stack's automatic ports take the host port of its first replica in berth.lock.json.
+Automatic ports take their number in berth.lock.json: a Swarm stack's own, a static stack's
+first replica's.
 Services are constrained to nodes labelled berth.stack.STACK=true; OUT/labels.sh sets those
 labels and the hosts' own. See docs/swarm.md.`,
 			setup: func(fs *flag.FlagSet) action {
@@ -64,9 +65,9 @@ func runExportSwarm(e *env, out, dir string, f *inventoryFlags) int {
 	}
 	var names []string
 	for _, s := range inv.Stacks {
-		spec := provisioner.SwarmStackSpec(s)
-		if err := lockPorts(&spec, current.Stack(s.Name)); err != nil {
-			fmt.Fprintf(e.stderr, "error: stack %q (%s): %v\n", s.Name, s.DeclRange.String(), err)
+		spec, err := provisioner.SwarmStackSpec(s, lockPorts(current.Stack(s.Name)))
+		if err != nil {
+			fmt.Fprintf(e.stderr, "error: stack %q (%s): %v (berth.lock.json has no number for it yet: apply first, or set host)\n", s.Name, s.DeclRange.String(), err)
 			return exitError
 		}
 		r, err := swarm.Render(spec)
@@ -87,21 +88,16 @@ func runExportSwarm(e *env, out, dir string, f *inventoryFlags) int {
 	return exitOK
 }
 
-// lockPorts fills the host ports a static stack leaves to the scheduler from its first replica
-// in the placement lock file.
-func lockPorts(spec *swarm.StackSpec, sp *schedule.StackPlacement) error {
-	var ports map[string]int
-	if sp != nil && len(sp.Replicas) > 0 {
-		ports = slices.MinFunc(sp.Replicas, func(a, b schedule.Replica) int { return a.Index - b.Index }).Ports
-	}
-	for i, p := range spec.Ports {
-		if p.Host != 0 {
-			continue
-		}
-		if ports[p.Name] == 0 {
-			return fmt.Errorf("port %q has no host port and berth.lock.json places no replica of it yet: set host, or apply first", p.Name)
-		}
-		spec.Ports[i].Host = ports[p.Name]
+// lockPorts are the host ports berth.lock.json gives a stack's automatic ports: a Swarm
+// stack's own, a static stack's first replica's.
+func lockPorts(sp *schedule.StackPlacement) map[string]int {
+	switch {
+	case sp == nil:
+		return nil
+	case sp.Swarm != nil:
+		return sp.Swarm.Ports
+	case len(sp.Replicas) > 0:
+		return slices.MinFunc(sp.Replicas, func(a, b schedule.Replica) int { return a.Index - b.Index }).Ports
 	}
 	return nil
 }

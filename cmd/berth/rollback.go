@@ -13,6 +13,7 @@ func init() {
 		args:    []param{required("STACK"), optional("DIR")},
 		about: "Each host running a replica of STACK puts back the version deployed before the running one " +
 			"(files, .env, image IDs), batch by batch, drained from the balancers like an update. " +
+			"A Swarm stack's services go back to their previous spec, with docker service rollback from a manager. " +
 			"The inventory is not changed: the next 'berth apply' deploys what it says again. 'berth history STACK' lists the versions.",
 		setup: func(fs *flag.FlagSet) action {
 			f := addEngineFlags(fs, time.Hour)

@@ -42,10 +42,15 @@ type Stack struct {
 }
 
 var (
-	_ modules.Resource = (*Stack)(nil)
-	_ modules.Phased   = (*Stack)(nil)
-	_ modules.Checker  = (*Stack)(nil)
+	_ modules.Resource    = (*Stack)(nil)
+	_ modules.Phased      = (*Stack)(nil)
+	_ modules.Checker     = (*Stack)(nil)
+	_ modules.StackMember = (*Stack)(nil)
 )
+
+// Stack implements modules.StackMember: a placement file records the stack's Swarm
+// placement once its changes ran (see provisioner.Session.Realized).
+func (s *Stack) Stack() string { return s.spec.Name }
 
 // Check implements modules.Checker: services berth cannot read leave no plan.
 func (s *Stack) Check(obs []modules.ProbeResult) error {

@@ -113,6 +113,7 @@ func Render(s StackSpec) (*Rendered, error) {
 		}
 	}
 	services, _ := m["services"].(map[string]any)
+	swarmNetworks(s.Name, m)
 	envHash := ""
 	if len(s.Env) > 0 {
 		envHash = shortHash(s.Env)
@@ -203,6 +204,9 @@ func (s StackSpec) service(name string, svc map[string]any) (Service, error) {
 	case "all-at-once":
 		uc["parallelism"] = 0
 	}
+	// A rollback (failure_action, or berth rollback) replaces tasks the way an update does.
+	rc := mapAt(deploy, "rollback_config")
+	rc["parallelism"], rc["order"] = uc["parallelism"], uc["order"]
 	mapAt(deploy, "labels")
 	var ports []any
 	for _, p := range s.Ports {
@@ -233,4 +237,38 @@ func mapAt(m map[string]any, key string) map[string]any {
 func shortHash(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])[:16]
+}
+
+// SwarmNetworkSuffix marks the networks of a Swarm stack: NAME-swarm_NET.
+const SwarmNetworkSuffix = "-swarm"
+
+// swarmNetworks names each network the stack creates NAME-swarm_NET rather than Swarm's own
+// NAME_NET. Compose names a static replica's networks NAME_NET too; while a stack switches
+// mode, its static replica and its Swarm task run on one host for a while, and compose would
+// find the Swarm stack's overlay network under its own network's name and refuse to start
+// ("needs to be recreated"). External networks and networks named by the compose file stay
+// as they are.
+func swarmNetworks(stack string, m map[string]any) {
+	nets, _ := m["networks"].(map[string]any)
+	if nets == nil {
+		nets = map[string]any{}
+	}
+	if _, ok := nets["default"]; !ok {
+		nets["default"] = map[string]any{}
+	}
+	for _, k := range slices.Sorted(maps.Keys(nets)) {
+		cfg, _ := nets[k].(map[string]any)
+		if cfg == nil {
+			cfg = map[string]any{}
+		}
+		if ext, ok := cfg["external"]; ok && ext != false {
+			continue
+		}
+		if name, _ := cfg["name"].(string); name != "" {
+			continue
+		}
+		cfg["name"] = stack + SwarmNetworkSuffix + "_" + k
+		nets[k] = cfg
+	}
+	m["networks"] = nets
 }

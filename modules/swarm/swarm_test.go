@@ -3,6 +3,7 @@ package swarm
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -244,5 +245,30 @@ func TestStackDeployEnvOnStdin(t *testing.T) {
 		if strings.HasSuffix(w.Path, "/.env") && w.Mode != 0o600 {
 			t.Errorf(".env mode %v", w.Mode)
 		}
+	}
+}
+
+// The stack's networks are named NAME-swarm_NET, apart from the NAME_NET networks compose
+// gives the same stack's static replicas; external and named networks stay as written.
+func TestRenderNamesNetworksApartFromCompose(t *testing.T) {
+	compose := `{"services":{"web":{"image":"x","networks":["front","ext"]},"db":{"image":"y"}},
+"networks":{"front":null,"ext":{"external":true,"name":"shared"},"named":{"name":"mine"}}}`
+	r, err := Render(StackSpec{Name: "shop", Compose: []byte(compose), Replicas: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Networks map[string]map[string]any `json:"networks"`
+	}
+	if err := json.Unmarshal(r.File, &m); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]any{}
+	for k, v := range m.Networks {
+		got[k] = v["name"]
+	}
+	want := map[string]any{"default": "shop-swarm_default", "front": "shop-swarm_front", "ext": "shared", "named": "mine"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("network names %v, want %v", got, want)
 	}
 }

@@ -47,6 +47,10 @@ type Docker struct {
 	Version   string `json:"version,omitempty"` // client version
 	Running   bool   `json:"running"`           // the daemon answered
 	Server    string `json:"server_version,omitempty"`
+	// Swarm is the daemon's swarm state (inactive, pending, active, error, locked) and
+	// SwarmManager whether it manages the swarm (docker info's Swarm.ControlAvailable).
+	Swarm        string `json:"swarm,omitempty"`
+	SwarmManager bool   `json:"swarm_manager,omitempty"`
 }
 
 // Compose says which compose command the host has: "v2" (`docker compose`), "v1" (the

@@ -33,6 +33,10 @@ const (
 // /proc/net/tcp6 is missing when IPv6 is off: awk then exits 2 after printing tcp's ports.
 const listenPorts = `$4 == "0A" { split($2, a, ":"); if (!(a[2] in seen)) { seen[a[2]] = 1; print a[2] } }`
 
+// dockerInfoFormat asks the daemon its version and its swarm membership, in the one
+// `docker info` facts already run: berth reaches a swarm through a manager that answers.
+const dockerInfoFormat = "{{.ServerVersion}} {{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}"
+
 // Scope is how much of a host's facts a run needs. Observing only that keeps a run's cost
 // on the host to what its plan uses, as Ansible's gather_facts: false does.
 type Scope int
@@ -65,7 +69,7 @@ func Probes(s Scope) []modules.Probe {
 	p[pDfInodes] = modules.CmdProbe("df", "-iP")
 	p[pListen] = modules.CmdProbe("awk", listenPorts, "/proc/net/tcp", "/proc/net/tcp6")
 	p[pDocker] = modules.CmdProbe("docker", "--version")
-	p[pDockerInfo] = modules.CmdProbe("docker", "info", "--format", "{{.ServerVersion}}")
+	p[pDockerInfo] = modules.CmdProbe("docker", "info", "--format", dockerInfoFormat)
 	p[pComposeV2] = modules.CmdProbe("docker", "compose", "version", "--short")
 	p[pComposeV1] = modules.CmdProbe("docker-compose", "version", "--short")
 	if s == ScopeBase {
@@ -138,7 +142,14 @@ func parseDocker(version, info modules.ProbeResult) Docker {
 	d.Installed = true
 	d.Version = ParseDockerVersion(string(version.Stdout))
 	if info.ExitCode == 0 {
-		d.Running, d.Server = true, strings.TrimSpace(string(info.Stdout))
+		f := strings.Fields(string(info.Stdout))
+		d.Running = true
+		if len(f) > 0 {
+			d.Server = f[0]
+		}
+		if len(f) >= 3 {
+			d.Swarm, d.SwarmManager = f[1], f[2] == "true"
+		}
 	}
 	return d
 }

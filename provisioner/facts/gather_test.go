@@ -85,3 +85,22 @@ func TestScopesObserveOnlyWhatTheyNeed(t *testing.T) {
 		t.Errorf("base facts: %+v", f)
 	}
 }
+
+// The one docker info reads the server version and the swarm membership: a manager of an
+// active swarm, a worker, a daemon outside any swarm, an older answer of the version alone.
+func TestFromResultsDockerSwarm(t *testing.T) {
+	for out, want := range map[string]Docker{
+		"20.10.24+dfsg1 active true\n": {Installed: true, Running: true, Server: "20.10.24+dfsg1", Swarm: "active", SwarmManager: true},
+		"26.1.5 active false\n":        {Installed: true, Running: true, Server: "26.1.5", Swarm: "active"},
+		"26.1.5 inactive false\n":      {Installed: true, Running: true, Server: "26.1.5", Swarm: "inactive"},
+		"20.10.24\n":                   {Installed: true, Running: true, Server: "20.10.24"},
+	} {
+		r := make([]modules.ProbeResult, nProbes)
+		r[pDocker] = modules.ProbeResult{Stdout: []byte("Docker version 26.1.5+dfsg1, build a72d7cd\n")}
+		r[pDockerInfo] = modules.ProbeResult{Stdout: []byte(out)}
+		want.Version = "26.1.5+dfsg1"
+		if got := FromResults("h", r).Docker; got != want {
+			t.Errorf("%q: %+v, want %+v", out, got, want)
+		}
+	}
+}

@@ -6,6 +6,9 @@ import "sort"
 // Its JSON form (lower-case keys) is part of saved plans and `berth plan --json`.
 type Assignment struct {
 	Stacks []StackPlacement `json:"stacks"`
+	// SwarmManager is the swarm manager this run reaches the swarm through: chosen by the
+	// caller from the hosts that answered (see provisioner.Place), never part of a lock file.
+	SwarmManager string `json:"swarm_manager,omitempty"`
 }
 
 // StackPlacement is the placement of one stack.
@@ -18,6 +21,12 @@ type StackPlacement struct {
 	// Deferred lists new replicas that this run cannot start: their host is not in it (see
 	// WithinRun). Never part of a lock file.
 	Deferred []Replica `json:"deferred,omitempty"`
+	// Swarm is the placement of a Swarm stack (Stack.Swarm): its nodes and host ports.
+	Swarm *SwarmPlacement `json:"swarm,omitempty"`
+	// SwarmRemoved is the Swarm placement of the current assignment of a stack that no longer
+	// runs on Swarm (it is static now, or gone): the caller removes it from the swarm, once
+	// its static replicas run. Its ports stay held meanwhile. Never part of a lock file.
+	SwarmRemoved *SwarmPlacement `json:"swarm_removed,omitempty"`
 }
 
 // Replica is one running copy of a stack.
@@ -66,7 +75,10 @@ func (a Assignment) Stack(name string) *StackPlacement {
 // Changed reports whether any replica is new, moved or removed, or has a changed port.
 func (a Assignment) Changed() bool {
 	for _, s := range a.Stacks {
-		if len(s.Removed) > 0 || len(s.Deferred) > 0 {
+		if len(s.Removed) > 0 || len(s.Deferred) > 0 || s.SwarmRemoved != nil {
+			return true
+		}
+		if s.Swarm != nil && (s.Swarm.Status != Kept || s.Swarm.Reason != "") {
 			return true
 		}
 		for _, r := range s.Replicas {
@@ -82,7 +94,7 @@ func (a Assignment) Changed() bool {
 // standby ports and hand the ports they serve on now to the standby: the placement once the
 // switch is done, which the balancers are rendered from and the lock file records.
 func (a Assignment) StartBeside(ro Rollout) Assignment {
-	out := Assignment{Stacks: make([]StackPlacement, len(a.Stacks))}
+	out := Assignment{Stacks: make([]StackPlacement, len(a.Stacks)), SwarmManager: a.SwarmManager}
 	copy(out.Stacks, a.Stacks)
 	sp := out.Stack(ro.Stack)
 	if sp == nil || ro.Strategy != StartFirst {

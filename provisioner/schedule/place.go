@@ -15,6 +15,7 @@ func Place(req Request) (Assignment, []Problem) {
 	p := newPlacer(req)
 	p.reserveCurrent()
 	p.keepCurrent()
+	p.placeSwarm()
 	p.placeRest()
 	return p.result(), p.problems
 }
@@ -27,6 +28,11 @@ type placer struct {
 	current  map[string][]Replica
 	gone     []string // stacks of the current assignment that the request no longer has
 	problems []Problem
+	// swarm are the Swarm stacks (name order), curSwarm the current assignment's Swarm
+	// placements and swarmOut this run's (see swarm_place.go).
+	swarm    []*Stack
+	curSwarm map[string]*SwarmPlacement
+	swarmOut map[string]*SwarmPlacement
 	labels   map[string]labelIndex
 }
 
@@ -38,7 +44,8 @@ type labelIndex struct {
 
 func newPlacer(req Request) *placer {
 	hosts, ranges, probs := validHosts(req.Hosts)
-	p := &placer{byName: make(map[string]*hostState, len(hosts)), problems: probs, labels: map[string]labelIndex{}}
+	p := &placer{byName: make(map[string]*hostState, len(hosts)), problems: probs, labels: map[string]labelIndex{},
+		swarmOut: map[string]*SwarmPlacement{}}
 	for i, h := range hosts {
 		hs := newHostState(h, i, ranges[i])
 		p.hosts = append(p.hosts, hs)
@@ -46,11 +53,20 @@ func newPlacer(req Request) *placer {
 	}
 	stacks, probs := validStacks(req.Stacks, p.byName)
 	p.problems = append(p.problems, probs...)
+	var static []Stack
 	for _, s := range stacks {
+		if s.Swarm {
+			p.swarm = append(p.swarm, s)
+			continue
+		}
 		p.stacks = append(p.stacks, p.newStackState(s))
+		static = append(static, *s)
 	}
 	p.current = currentByStack(req.Current)
-	p.gone = goneStacks(p.current, req.Stacks)
+	p.curSwarm = currentSwarm(req.Current)
+	// A Swarm stack's static replicas of the current assignment (a stack switched to Swarm)
+	// are gone as static replicas: they stop once the Swarm stack runs.
+	p.gone = goneStacks(p.current, static)
 	return p
 }
 
@@ -127,8 +143,9 @@ func goneStacks(current map[string][]Replica, stacks []Stack) []string {
 
 // reserveCurrent holds, on each host, the ports of the current assignment for their
 // stacks (whether they stay or not: a leaving replica runs until its successor is up),
-// then the ports the host reports in use for processes outside berth.
+// Swarm stacks included, then the ports the host reports in use for processes outside berth.
 func (p *placer) reserveCurrent() {
+	p.reserveSwarm()
 	names := make([]string, 0, len(p.current))
 	for name := range p.current {
 		names = append(names, name)
@@ -264,13 +281,30 @@ func (p *placer) result() Assignment {
 	for _, st := range p.stacks {
 		a.Stacks = append(a.Stacks, StackPlacement{Name: st.spec.Name, Replicas: st.replicas, Removed: st.removed})
 	}
+	swarmed := map[string]bool{}
+	for _, s := range p.swarm {
+		swarmed[s.Name] = true
+	}
 	for _, name := range p.gone {
 		sp := StackPlacement{Name: name}
+		why := "stack removed"
+		if swarmed[name] {
+			why = "stack moves to Swarm"
+		}
 		for _, r := range p.current[name] {
-			sp.Removed = append(sp.Removed, removed(r, "stack removed"))
+			sp.Removed = append(sp.Removed, removed(r, why))
 		}
 		a.Stacks = append(a.Stacks, sp)
 	}
+	p.swarmResult(func(name string) *StackPlacement {
+		for i := range a.Stacks {
+			if a.Stacks[i].Name == name {
+				return &a.Stacks[i]
+			}
+		}
+		a.Stacks = append(a.Stacks, StackPlacement{Name: name})
+		return &a.Stacks[len(a.Stacks)-1]
+	})
 	sortAssignment(&a)
 	return a
 }

@@ -26,7 +26,16 @@ type PlacementFile struct {
 
 // LockStack is the placement of one stack in the lock file.
 type LockStack struct {
-	Replicas []LockReplica `json:"replicas"`
+	Replicas []LockReplica `json:"replicas,omitempty"`
+	// Swarm is a Swarm stack's nodes and host ports (SwarmPlacement): its automatic ports stay
+	// the same from run to run, and they stay held while the stack is removed.
+	Swarm *LockSwarm `json:"swarm,omitempty"`
+}
+
+// LockSwarm is a Swarm stack in the lock file.
+type LockSwarm struct {
+	Hosts []string       `json:"hosts"`
+	Ports map[string]int `json:"ports,omitempty"`
 }
 
 // LockReplica is one replica in the lock file.
@@ -43,10 +52,13 @@ type LockReplica struct {
 func NewPlacementFile(a Assignment) PlacementFile {
 	lf := PlacementFile{Version: LockVersion, Stacks: map[string]LockStack{}}
 	for _, s := range a.Stacks {
-		if len(s.Replicas) == 0 {
+		if len(s.Replicas) == 0 && s.Swarm == nil {
 			continue
 		}
 		var ls LockStack
+		if s.Swarm != nil {
+			ls.Swarm = &LockSwarm{Hosts: append([]string(nil), s.Swarm.Hosts...), Ports: copyPorts(s.Swarm.Ports)}
+		}
 		for _, r := range s.Replicas {
 			ls.Replicas = append(ls.Replicas, LockReplica{Index: r.Index, Host: r.Host, Ports: copyPorts(r.Ports), Standby: copyPorts(r.Standby)})
 		}
@@ -62,6 +74,9 @@ func (lf PlacementFile) Assignment() Assignment {
 	var a Assignment
 	for name, ls := range lf.Stacks {
 		sp := StackPlacement{Name: name}
+		if ls.Swarm != nil {
+			sp.Swarm = &SwarmPlacement{Hosts: append([]string(nil), ls.Swarm.Hosts...), Ports: copyPorts(ls.Swarm.Ports), Status: Kept}
+		}
 		for _, r := range ls.Replicas {
 			sp.Replicas = append(sp.Replicas, Replica{Index: r.Index, Host: r.Host, Ports: copyPorts(r.Ports), Standby: copyPorts(r.Standby), Status: Kept})
 		}
@@ -88,7 +103,7 @@ func (lf PlacementFile) Marshal() ([]byte, error) {
 	for name, ls := range lf.Stacks {
 		rs := append([]LockReplica(nil), ls.Replicas...)
 		sort.Slice(rs, func(i, j int) bool { return rs[i].Index < rs[j].Index })
-		out.Stacks[name] = LockStack{Replicas: rs}
+		out.Stacks[name] = LockStack{Replicas: rs, Swarm: ls.Swarm}
 	}
 	b, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
@@ -117,6 +132,13 @@ func ParsePlacementFile(name string, data []byte) (PlacementFile, error) {
 // check rejects what Place could not take as a current assignment.
 func (lf PlacementFile) check() error {
 	for name, ls := range lf.Stacks {
+		if sw := ls.Swarm; sw != nil {
+			for pn, p := range sw.Ports {
+				if p < 1 || p > 65535 {
+					return fmt.Errorf("stack %q (Swarm): port %q is %d, not within 1-65535", name, pn, p)
+				}
+			}
+		}
 		seen := map[int]bool{}
 		for _, r := range ls.Replicas {
 			switch {

@@ -48,6 +48,9 @@ type Stack struct {
 	// Standby holds a second host port per automatic port of each replica, for start-first
 	// deploys (see StrategyFor): the next version starts on it beside the running one.
 	Standby bool
+	// Swarm marks a stack Docker Swarm places: Place gives it no replicas, only host ports,
+	// each one number held on every one of Hosts (see SwarmPlacement).
+	Swarm bool
 }
 
 // Port asks for a host port publishing a container port.

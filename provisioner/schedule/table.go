@@ -13,6 +13,10 @@ import (
 //	STACK  REPLICA  HOST   PORTS       STATUS
 //	web    0        app-1  http=20000  kept
 //	web    1        app-3  http=20000  moved from app-2 (app-2: drained)
+//	api    swarm    app-1,app-2,app-3  http=20001  kept
+//
+// A Swarm stack has one row, its replica column "swarm": Swarm places its tasks on any of
+// the hosts listed, each publishing the ports shown.
 func Table(a Assignment) string {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
@@ -22,6 +26,15 @@ func Table(a Assignment) string {
 	for _, s := range stacks {
 		for _, r := range rows(s) {
 			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", s.Name, r.Index, r.Host, portList(r.Ports), status(r))
+		}
+		for _, sw := range []*SwarmPlacement{s.SwarmRemoved, s.Swarm} {
+			if sw != nil {
+				st := string(sw.Status)
+				if sw.Reason != "" {
+					st += " (" + sw.Reason + ")"
+				}
+				fmt.Fprintf(tw, "%s\tswarm\t%s\t%s\t%s\n", s.Name, strings.Join(sw.Hosts, ","), portList(sw.Ports), st)
+			}
 		}
 	}
 	tw.Flush()

@@ -18,10 +18,14 @@ import "fmt"
 // current is the placement the run started from. WithinRun is pure; a placement file
 // written after the run records what happened (see provisioner.Session.Realized).
 func WithinRun(a, current Assignment, reached func(host string) bool, waits func(stack string) string) Assignment {
-	out := Assignment{Stacks: make([]StackPlacement, 0, len(a.Stacks))}
+	out := Assignment{Stacks: make([]StackPlacement, 0, len(a.Stacks)), SwarmManager: a.SwarmManager}
 	for _, sp := range a.Stacks {
-		np := StackPlacement{Name: sp.Name, Deferred: sp.Deferred}
+		np := StackPlacement{Name: sp.Name, Deferred: sp.Deferred, Swarm: sp.Swarm, SwarmRemoved: sp.SwarmRemoved}
 		why := waits(sp.Name)
+		if r := sp.SwarmRemoved; r != nil && why != "" {
+			np.Swarm, np.SwarmRemoved = &SwarmPlacement{Hosts: r.Hosts, Ports: copyPorts(r.Ports), Status: Held,
+				Reason: fmt.Sprintf("to be removed from the swarm (%s); it keeps running: %s", r.Reason, why)}, nil
+		}
 		for _, r := range sp.Removed {
 			if was := current.replica(sp.Name, r.Index); why != "" && was != nil {
 				np.Replicas = append(np.Replicas, Replica{Index: r.Index, Host: was.Host, Ports: copyPorts(was.Ports), Status: Held,

@@ -24,7 +24,7 @@ stack "web" {
   place {
     hosts = "*"
   }
-  port "http" { # ERROR: Swarm port without a host port
+  port "http" { # no host: the scheduler numbers it, the same on every node
     container = 8080
   }
 }
