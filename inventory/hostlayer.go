@@ -3,6 +3,7 @@ package inventory
 import (
 	"fmt"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -59,14 +60,27 @@ func (l *loader) each(typ string, schema *hcl.BodySchema, fn func(h *Host, b *hc
 	}
 }
 
-// parsePieces parses pieces in order, one ahead of what reads the channel, and sends each
-// one's blocks (nil for a piece that did not parse as scanned).
+// parseAhead is how many pieces are parsed at once, ahead of the evaluation: the host layer
+// evaluates one while others parse, on the other CPUs.
+var parseAhead = min(2, runtime.GOMAXPROCS(0))
+
+// parsePieces parses pieces, parseAhead at a time, and sends each one's blocks in order (nil
+// for a piece that did not parse as scanned).
 func parsePieces(pieces []*piece) <-chan []*hcl.Block {
-	out := make(chan []*hcl.Block, 1)
+	out := make(chan []*hcl.Block)
+	order := make(chan chan []*hcl.Block, parseAhead-1) // each piece's result, in order; with the one awaited, parseAhead
+	go func() {
+		defer close(order)
+		for _, p := range pieces {
+			r := make(chan []*hcl.Block, 1)
+			order <- r
+			go func() { r <- p.blocks() }()
+		}
+	}()
 	go func() {
 		defer close(out)
-		for _, p := range pieces {
-			out <- p.blocks()
+		for r := range order {
+			out <- <-r
 		}
 	}()
 	return out

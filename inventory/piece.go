@@ -29,8 +29,10 @@ var pieceLabels = map[string]int{
 }
 
 // minPiece is the size of the smallest run of blocks kept as a piece: smaller runs are not
-// worth a parse of their own. A variable for tests.
-var minPiece = 16 << 10
+// worth a parse of their own. pieceSize is about how big a piece is: small, as the tokens of
+// what is parsed at once (60 bytes per byte) are garbage as soon as it is parsed. Variables
+// for tests.
+var minPiece, pieceSize = 16 << 10, 32 << 10
 
 // piece is a run of top-level blocks of one type in a big file, kept as source until the
 // host layer evaluates it.
@@ -161,11 +163,15 @@ type segment struct {
 }
 
 // segments groups items into what is parsed now, cut about every chunkSize bytes, and runs
-// of at least minPiece bytes of blocks of one type kept as pieces, cut likewise.
+// of at least minPiece bytes of blocks of one type kept as pieces of about pieceSize.
 func segments(items []item, size int) []segment {
 	var out []segment
 	add := func(from, to int, typ string) {
-		if n := len(out); n > 0 && out[n-1].typ == typ && (out[n-1].to-out[n-1].from < chunkSize) {
+		limit := chunkSize
+		if typ != "" {
+			limit = pieceSize
+		}
+		if n := len(out); n > 0 && out[n-1].typ == typ && out[n-1].to-out[n-1].from < limit {
 			out[n-1].to = to
 			out[n-1].n++
 			return

@@ -13,9 +13,9 @@ import (
 // everyPiece makes every file big and every run of host-layer blocks a piece of one block,
 // until the returned function restores the sizes.
 func everyPiece() (restore func()) {
-	b, c, m := bigFile, chunkSize, minPiece
-	bigFile, chunkSize, minPiece = 1, 1, 1
-	return func() { bigFile, chunkSize, minPiece = b, c, m }
+	b, c, m, p := bigFile, chunkSize, minPiece, pieceSize
+	bigFile, chunkSize, minPiece, pieceSize = 1, 1, 1, 1
+	return func() { bigFile, chunkSize, minPiece, pieceSize = b, c, m, p }
 }
 
 // diagText is everything a diagnostic writer shows of diags, in order.
