@@ -9,6 +9,7 @@ import (
 	"runtime/metrics"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -66,10 +67,21 @@ func peakHeap() (stop func() uint64) {
 	}
 }
 
+// cpuTime is the CPU time the process has used, user and system: on a shared machine a
+// steadier measure of a load's work than the time it took.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // BenchmarkLoadBenchShaped loads the benchmark's inventory and reports, besides time, the
-// peak heap during the load and what stays live after it (MB), without and with the soft
-// memory limit the berth binary sets. It keeps the loader's memory checked: compare with
-// docs/performance.md, do not assert on it.
+// peak heap during the load, what stays live after it (MB) and the CPU time it used (all
+// goroutines, the collector's too), without and with the soft memory limit the berth binary
+// sets. It keeps the loader's memory checked: compare with docs/performance.md, do not
+// assert on it.
 func BenchmarkLoadBenchShaped(b *testing.B) {
 	for _, size := range []struct{ n, k int }{{200, 100}, {1000, 10}, {1000, 100}} {
 		dir := b.TempDir()
@@ -81,11 +93,13 @@ func BenchmarkLoadBenchShaped(b *testing.B) {
 					defer debug.SetMemoryLimit(debug.SetMemoryLimit(limit))
 				}
 				var peak, live uint64
+				var cpu time.Duration
 				for i := 0; i < b.N; i++ {
 					runtime.GC()
-					stop := peakHeap()
+					stop, cpu0 := peakHeap(), cpuTime()
 					inv, diags := Load(dir, Options{})
 					peak = max(peak, stop())
+					cpu += cpuTime() - cpu0
 					if diags.HasErrors() || len(inv.Hosts) != size.n {
 						b.Fatalf("load: %d hosts: %s", len(inv.Hosts), describe(diags))
 					}
@@ -97,6 +111,7 @@ func BenchmarkLoadBenchShaped(b *testing.B) {
 				}
 				b.ReportMetric(float64(peak)/1e6, "peak-MB")
 				b.ReportMetric(float64(live)/1e6, "live-MB")
+				b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 			})
 		}
 	}
