@@ -32,8 +32,11 @@ type loader struct {
 	// keys open SOPS files; loaded on the first encrypted file (see openSecret).
 	keys    *sops.Keys
 	keysErr error
-	// contents holds each distinct file content once, by SHA-256 (see intern).
+	// contents holds each distinct file content once, by SHA-256, held bytes counts those
+	// held, and replay is shared by those that are not (see hold).
 	contents map[[32]byte]content
+	held     int
+	replay   *replay
 	// pieces are the runs of host-layer blocks of big files kept as source (see piece.go),
 	// by file while parsing, by block type from collect on. noPieces parses every block at
 	// once; again says a piece did not parse as scanned, so the load must start again so.
