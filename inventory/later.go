@@ -56,13 +56,18 @@ func (l *loader) newReplay() *replay {
 }
 
 // hold sets f's content (and SHA256) from data: the one copy the load holds, or, past
-// holdContents, for a content that may be evaluated again (fromBlock), a description of how.
+// holdContents, for a content that may be evaluated again (mayLater), how to.
 func (l *loader) hold(f *File, data []byte, h *Host, b *hcl.Block, mayLater bool) {
 	sum := sha256.Sum256(data)
 	if l.contents == nil {
 		l.contents = map[[32]byte]content{}
 	}
 	c, ok := l.contents[sum]
+	if ok && c.data == nil && !mayLater {
+		c.data = data // a sensitive content is held, even when a plain one is the same
+		l.held += len(data)
+		l.contents[sum] = c
+	}
 	if !ok {
 		c = content{sum: hex.EncodeToString(sum[:])}
 		body, isSyntax := b.Body.(*hclsyntax.Body)
@@ -78,7 +83,10 @@ func (l *loader) hold(f *File, data []byte, h *Host, b *hcl.Block, mayLater bool
 		}
 		l.contents[sum] = c
 	}
-	f.Content, f.SHA256, f.later = c.data, c.sum, c.later
+	f.Content, f.SHA256 = c.data, c.sum
+	if c.data == nil {
+		f.later = c.later
+	}
 }
 
 // produce evaluates the content again and checks that it is the one the load hashed.

@@ -44,6 +44,10 @@ file "/etc/raw" {
   hosts   = "a"
   content = file("raw.txt")
 }
+file "/etc/plain" {
+  hosts   = "*"
+  content = "s3cret"
+}
 file "/etc/token" {
   hosts   = "*"
   content = var.token
@@ -63,7 +67,8 @@ func writeLaterInv(t *testing.T) string {
 }
 
 // Past the contents a load holds, a content is evaluated again when it is needed, to the
-// same bytes; a sensitive content and a source file are held as before.
+// same bytes; a sensitive content (even one a plain content equals) and a source file are
+// held as before.
 func TestContentsPastTheBudgetAreEvaluatedAgain(t *testing.T) {
 	t.Run("parsed", func(t *testing.T) { testEvaluatedAgain(t) })
 	t.Run("pieces", func(t *testing.T) { defer everyPiece()(); testEvaluatedAgain(t) })
