@@ -165,3 +165,46 @@ directory "/a" {
 		t.Error("the inventory differs with pieces")
 	}
 }
+
+// The bench-shaped inventory, its blocks in pieces and its contents past the budget, is the
+// inventory loaded whole with every content held.
+func TestABenchShapedInventoryLoadsTheSameInPieces(t *testing.T) {
+	dir := t.TempDir()
+	writeBenchShaped(t, dir, 20, 20)
+	want, diags := Load(dir, Options{})
+	if diags.HasErrors() {
+		t.Fatal(describe(diags))
+	}
+	defer func(h, b, c, m, p int) {
+		holdContents, bigFile, chunkSize, minPiece, pieceSize = h, b, c, m, p
+	}(holdContents, bigFile, chunkSize, minPiece, pieceSize)
+	holdContents, bigFile, chunkSize, minPiece, pieceSize = 4<<10, 1, 4<<10, 1, 4<<10
+	l := newLoader(dir, Options{})
+	l.load()
+	if len(l.pieces["file"]) < 10 || l.again || l.diags.HasErrors() {
+		t.Fatalf("%d pieces of file blocks (again: %v): %s", len(l.pieces["file"]), l.again, describe(l.diags))
+	}
+	got, diags := Load(dir, Options{})
+	if diags.HasErrors() || got.Hash != want.Hash || len(got.Hosts) != len(want.Hosts) {
+		t.Fatalf("load in pieces: %s", describe(diags))
+	}
+	later := 0
+	for i, h := range got.Hosts {
+		if len(h.Files) != len(want.Hosts[i].Files) {
+			t.Fatalf("%s: %d files, want %d", h.Name, len(h.Files), len(want.Hosts[i].Files))
+		}
+		for j, f := range h.Files {
+			w := want.Hosts[i].Files[j]
+			data, err := f.Data()
+			if err != nil || string(data) != string(w.Content) || f.Path != w.Path || f.DeclRange != w.DeclRange || f.SHA256 != w.SHA256 {
+				t.Fatalf("%s %s: %q, %v; want %s %q", h.Name, f.Path, data, err, w.Path, w.Content)
+			}
+			if !f.Held() {
+				later++
+			}
+		}
+	}
+	if later < len(got.Hosts)*20/2 {
+		t.Errorf("only %d contents kept for later", later)
+	}
+}
