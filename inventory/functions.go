@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"fmt"
 	"sort"
 	"sync"
 
@@ -17,18 +18,49 @@ type inputs struct {
 	mu    sync.Mutex
 	files map[string][]byte
 	env   map[string]string
+	// replay makes file, templatefile and env answer what they answered during the load,
+	// from files and env, instead of reading anew (see later.go).
+	replay bool
 }
 
 func (in *inputs) addFile(name string, b []byte) {
+	if in.replay {
+		return
+	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.files[name] = b
 }
 
 func (in *inputs) addEnv(name, v string) {
+	if in.replay {
+		return
+	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.env[name] = v
+}
+
+// readFile reads a file of the inventory directory for a function, or what it read during
+// the load when replaying.
+func (in *inputs) readFile(root, p string) ([]byte, error) {
+	if in.replay {
+		if b, ok := in.files[p]; ok {
+			return b, nil
+		}
+		return nil, fmt.Errorf("read %s: not read when the inventory was loaded", p)
+	}
+	_, b, err := readWithin(root, p)
+	return b, err
+}
+
+// getenv reads an environment variable for env, or what it read during the load when
+// replaying.
+func (in *inputs) getenv(getenv func(string) string, name string) string {
+	if in.replay {
+		return in.env[name]
+	}
+	return getenv(name)
 }
 
 // functions is the function table of the inventory language: the cty standard library under
@@ -80,7 +112,7 @@ func fileFunc(root string, in *inputs) function.Function {
 		Type:   function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 			p := args[0].AsString()
-			_, b, err := readWithin(root, p)
+			b, err := in.readFile(root, p)
 			if err != nil {
 				return cty.NilVal, function.NewArgError(0, err)
 			}
@@ -96,7 +128,7 @@ func envFunc(getenv func(string) string, in *inputs) function.Function {
 		Type:   function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 			n := args[0].AsString()
-			v := getenv(n)
+			v := in.getenv(getenv, n)
 			in.addEnv(n, v)
 			return cty.StringVal(v), nil
 		},
@@ -111,7 +143,7 @@ func templateFileFunc(root string, in *inputs, fns map[string]function.Function)
 		Type:   function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 			p := args[0].AsString()
-			_, b, err := readWithin(root, p)
+			b, err := in.readFile(root, p)
 			if err != nil {
 				return cty.NilVal, function.NewArgError(0, err)
 			}

@@ -3,6 +3,7 @@ package inventory
 import (
 	"fmt"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -21,29 +22,88 @@ type perHost struct {
 }
 
 // each decodes every block of a type and calls fn once per selected host with the attributes
-// evaluated in that host's context.
+// evaluated in that host's context: the parsed blocks and, in their places, those of the
+// pieces, parsed one at a time (the next one while this one is evaluated) and dropped.
 func (l *loader) each(typ string, schema *hcl.BodySchema, fn func(h *Host, b *hcl.Block, a attrs)) {
-	for _, b := range l.blocks[typ] {
+	pieces := l.pieces[typ]
+	parsed := parsePieces(pieces)
+	defer func() {
+		for range parsed { // let the parser finish after a piece that did not parse
+		}
+	}()
+	one := func(b *hcl.Block) {
 		c := l.content(b, schema)
 		hosts, ok := l.selectHosts(l.attrsIn(c, l.ctx), "hosts")
 		if !ok {
-			continue
+			return
 		}
 		for _, name := range hosts {
 			fn(l.hostNamed(name), b, l.attrsIn(c, l.hctx[name]))
 		}
 	}
+	blocks := l.blocks[typ]
+	for i := 0; i <= len(blocks); i++ {
+		for len(pieces) > 0 && pieces[0].seq == i {
+			bs := <-parsed
+			if bs == nil {
+				l.again = true
+				return
+			}
+			for _, b := range bs {
+				one(b)
+			}
+			pieces = pieces[1:]
+		}
+		if i < len(blocks) {
+			one(blocks[i])
+		}
+	}
+}
+
+// parseAhead is how many pieces are parsed at once, ahead of the evaluation: the host layer
+// evaluates one while others parse, on the other CPUs.
+var parseAhead = min(2, runtime.GOMAXPROCS(0))
+
+// parsePieces parses pieces, parseAhead at a time, and sends each one's blocks in order (nil
+// for a piece that did not parse as scanned).
+func parsePieces(pieces []*piece) <-chan []*hcl.Block {
+	out := make(chan []*hcl.Block)
+	order := make(chan chan []*hcl.Block, parseAhead-1) // each piece's result, in order; with the one awaited, parseAhead
+	go func() {
+		defer close(order)
+		for _, p := range pieces {
+			r := make(chan []*hcl.Block, 1)
+			order <- r
+			go func() { r <- p.blocks() }()
+		}
+	}()
+	go func() {
+		defer close(out)
+		for r := range order {
+			out <- <-r
+		}
+	}()
+	return out
 }
 
 // hostLayer evaluates docker, syslog, file, directory, package and service blocks per host.
 func (l *loader) hostLayer() {
-	l.each("docker", dockerSchema, l.docker)
-	l.each("syslog", syslogSchema, l.syslog)
-	l.each("file", fileSchema, l.file)
-	l.each("directory", directorySchema, l.directory)
-	l.each("package", packageSchema, l.pkg)
-	l.each("service", serviceSchema, l.service)
-	l.registries()
+	for _, layer := range []struct {
+		typ    string
+		schema *hcl.BodySchema
+		fn     func(h *Host, b *hcl.Block, a attrs)
+	}{
+		{"docker", dockerSchema, l.docker}, {"syslog", syslogSchema, l.syslog}, {"file", fileSchema, l.file},
+		{"directory", directorySchema, l.directory}, {"package", packageSchema, l.pkg},
+		{"service", serviceSchema, l.service},
+	} {
+		if !l.again {
+			l.each(layer.typ, layer.schema, layer.fn)
+		}
+	}
+	if !l.again {
+		l.registries()
+	}
 }
 
 // DefaultDaemon is daemon.json when a docker block gives none: container logs go to syslog

@@ -32,8 +32,17 @@ type loader struct {
 	// keys open SOPS files; loaded on the first encrypted file (see openSecret).
 	keys    *sops.Keys
 	keysErr error
-	// contents holds each distinct file content once, by SHA-256 (see intern).
+	// contents holds each distinct file content once, by SHA-256, held bytes counts those
+	// held, and replay is shared by those that are not (see hold).
 	contents map[[32]byte]content
+	held     int
+	replay   *replay
+	// pieces are the runs of host-layer blocks of big files kept as source (see piece.go),
+	// by file while parsing, by block type from collect on. noPieces parses every block at
+	// once; again says a piece did not parse as scanned, so the load must start again so.
+	pieces   map[string][]*piece
+	noPieces bool
+	again    bool
 }
 
 // Load reads the *.hcl files of dir as one inventory and returns the validated model with
@@ -41,18 +50,29 @@ type loader struct {
 // Inventory is never nil and keeps Files even when there are errors, so callers can print the
 // diagnostics with snippets. The model is only complete when diags has no errors.
 func Load(dir string, opts Options) (*Inventory, hcl.Diagnostics) {
+	l := newLoader(dir, opts)
+	l.load()
+	if l.again {
+		l = newLoader(dir, opts)
+		l.noPieces = true
+		l.load()
+	}
+	l.suggestRefs()
+	l.inv.Files = sourcesOnly(l.parser.Files())
+	sortDiags(l.diags)
+	return l.inv, uniqDiags(l.diags)
+}
+
+func newLoader(dir string, opts Options) *loader {
 	l := &loader{opts: opts, parser: hclparse.NewParser(), blocks: map[string][]*hcl.Block{},
-		in: &inputs{files: map[string][]byte{}, env: map[string]string{}}, hctx: map[string]*hcl.EvalContext{}}
+		in: &inputs{files: map[string][]byte{}, env: map[string]string{}}, hctx: map[string]*hcl.EvalContext{},
+		pieces: map[string][]*piece{}}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		abs = dir
 	}
 	l.inv = &Inventory{Dir: abs, Files: l.parser.Files()}
-	l.load()
-	l.suggestRefs()
-	l.inv.Files = sourcesOnly(l.parser.Files())
-	sortDiags(l.diags)
-	return l.inv, uniqDiags(l.diags)
+	return l
 }
 
 // sourcesOnly keeps each file's bytes and lets the syntax trees go: they are ten times the
@@ -98,6 +118,9 @@ func (l *loader) load() {
 	l.groups()
 	l.hostContexts()
 	l.hostLayer()
+	if l.again {
+		return
+	}
 	l.swarm()
 	l.stacks()
 	l.balancers()
@@ -129,7 +152,10 @@ func (l *loader) parse() bool {
 		l.files = append(l.files, l.rel(n))
 		var f *hcl.File
 		var d hcl.Diagnostics
-		if len(b) >= bigFile {
+		if len(b) >= bigFile && !l.noPieces {
+			f, l.pieces[l.rel(n)], d = parseDeferring(b, l.rel(n))
+		}
+		if len(b) >= bigFile && f == nil {
 			f, d = parseInPieces(b, l.rel(n)) // nil: parsed whole, below
 		}
 		if f != nil {
@@ -151,15 +177,31 @@ func (l *loader) rel(p string) string {
 	return r
 }
 
-// collect checks every file against the root schema and groups the blocks by type.
+// collect checks every file against the root schema and groups the blocks by type, and
+// the pieces by the type of their blocks, each with its place among the parsed ones.
 func (l *loader) collect() {
+	byFile := l.pieces
+	l.pieces = map[string][]*piece{}
 	for _, name := range l.files {
 		content, d := l.parser.Files()[name].Body.Content(rootSchema)
 		l.diags = append(l.diags, d...)
+		pcs := byFile[name]
 		for _, b := range content.Blocks {
+			for len(pcs) > 0 && pcs[0].pos.Byte < b.DefRange.Start.Byte {
+				l.addPiece(pcs[0])
+				pcs = pcs[1:]
+			}
 			l.blocks[b.Type] = append(l.blocks[b.Type], b)
 		}
+		for _, p := range pcs {
+			l.addPiece(p)
+		}
 	}
+}
+
+func (l *loader) addPiece(p *piece) {
+	p.seq = len(l.blocks[p.typ])
+	l.pieces[p.typ] = append(l.pieces[p.typ], p)
 }
 
 // content decodes a block body against its schema, collecting diagnostics.

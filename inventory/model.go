@@ -146,6 +146,29 @@ type File struct {
 	Group     string
 	Sensitive bool // never printed; diffs show "(sensitive)"
 	DeclRange hcl.Range
+	// later, when set, replaces Content: a big fleet's contents are not all held (see
+	// later.go); Data gives the content.
+	later *later
+}
+
+// Held reports whether Content is the file's content; when not, Data evaluates it again.
+func (f *File) Held() bool { return f.later == nil }
+
+// Size is the length of the file's content.
+func (f *File) Size() int {
+	if f.later != nil {
+		return f.later.size
+	}
+	return len(f.Content)
+}
+
+// Data returns the file's content: Content, or the content evaluated again as the load did,
+// checked against SHA256.
+func (f *File) Data() ([]byte, error) {
+	if f.later == nil {
+		return f.Content, nil
+	}
+	return f.later.produce(f.Path, f.SHA256)
 }
 
 // Directory is a directory managed on a host.

@@ -1,8 +1,6 @@
 package inventory
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"io/fs"
 	"strconv"
 
@@ -49,7 +47,7 @@ func (l *loader) file(h *Host, b *hcl.Block, a attrs) {
 	l.ownership(a, &f.Mode, &f.Owner, &f.Group)
 	a.boolean("sensitive", &f.Sensitive)
 	f.Sensitive = f.Sensitive || a.secret["content"] || encrypted // content from a sensitive variable is never shown
-	f.Content, f.SHA256 = l.intern(f.Content)
+	l.hold(f, f.Content, h, b, hasContent && !f.Sensitive)
 	h.Files = append(h.Files, f)
 }
 
@@ -145,23 +143,10 @@ func (l *loader) service(h *Host, b *hcl.Block, a attrs) {
 
 var serviceNameRule = nameRuleOf(`^[A-Za-z0-9][A-Za-z0-9_.@:-]*$`)
 
-// intern returns the one copy of content the inventory holds, and its hex SHA-256 (one
-// string too, shared like the content).
-func (l *loader) intern(data []byte) ([]byte, string) {
-	sum := sha256.Sum256(data)
-	if l.contents == nil {
-		l.contents = map[[32]byte]content{}
-	}
-	c, ok := l.contents[sum]
-	if !ok {
-		c = content{data: data, sum: hex.EncodeToString(sum[:])}
-		l.contents[sum] = c
-	}
-	return c.data, c.sum
-}
-
-// content is a file content the inventory holds, with its hex SHA-256.
+// content is a file content the inventory holds, with its hex SHA-256, or how to evaluate
+// it again (see hold).
 type content struct {
-	data []byte
-	sum  string
+	data  []byte
+	sum   string
+	later *later
 }

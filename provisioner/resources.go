@@ -27,7 +27,11 @@ func HostLayer(inv *inventory.Inventory, h *inventory.Host, f *facts.Facts) []mo
 		rs = append(rs, directory.New(directory.Spec{Path: d.Path, Mode: d.Mode, Owner: d.Owner, Group: d.Group}))
 	}
 	for _, fl := range h.Files {
-		rs = append(rs, file.New(file.Spec{Path: fl.Path, Content: fl.Content, SHA256: fl.SHA256, Mode: fl.Mode, Owner: fl.Owner, Group: fl.Group, Sensitive: fl.Sensitive}))
+		spec := file.Spec{Path: fl.Path, Content: fl.Content, SHA256: fl.SHA256, Mode: fl.Mode, Owner: fl.Owner, Group: fl.Group, Sensitive: fl.Sensitive}
+		if !fl.Held() {
+			spec.Produce, spec.Size = fl.Data, fl.Size()
+		}
+		rs = append(rs, file.New(spec))
 	}
 	if d := h.Docker; d != nil {
 		rs = append(rs, docker.Resources(docker.Spec{

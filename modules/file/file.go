@@ -24,6 +24,11 @@ type Spec struct {
 	// SHA256 is Content's hex SHA-256 when the caller has it (the inventory hashes each
 	// distinct content once); New computes it otherwise.
 	SHA256 string
+	// Produce, when set, replaces Content for a content the caller does not hold (a big
+	// fleet's, see inventory.File.Data): a plan needs only SHA256 (required then) and Size;
+	// Produce gives the content when the file is written.
+	Produce func() ([]byte, error)
+	Size    int // the content's length; New sets it from Content when Produce is nil
 }
 
 // Resource manages one file.
@@ -38,6 +43,9 @@ var (
 func New(s Spec) *Resource {
 	o := modules.Ownership{Mode: s.Mode, Owner: s.Owner, Group: s.Group}.WithDefaults(0o644)
 	s.Mode, s.Owner, s.Group = o.Mode, o.Owner, o.Group
+	if s.Produce == nil {
+		s.Size = len(s.Content)
+	}
 	if s.SHA256 == "" {
 		s.SHA256 = Sum(s.Content)
 	}
@@ -53,7 +61,7 @@ func (r *Resource) Probes() []modules.Probe { return []modules.Probe{modules.Fil
 // Diff implements modules.Resource.
 func (r *Resource) Diff(obs []modules.ProbeResult) []modules.Change {
 	o := obs[0]
-	want := describe(r.spec.SHA256, len(r.spec.Content), r.spec.Mode, r.spec.Owner, r.spec.Group, r.spec.Sensitive)
+	want := describe(r.spec.SHA256, r.spec.Size, r.spec.Mode, r.spec.Owner, r.spec.Group, r.spec.Sensitive)
 	c := modules.Change{Address: r.Address(), Op: "write", After: want, Sensitive: r.spec.Sensitive}
 	switch {
 	case !o.Exists:
@@ -80,13 +88,35 @@ func (r *Resource) Diff(obs []modules.ProbeResult) []modules.Change {
 // Apply implements modules.Resource: one atomic write with the final mode and owner. The
 // host's error already names the file and the host ("write PATH on HOST: ...").
 func (r *Resource) Apply(ctx context.Context, h modules.Host, c modules.Change) error {
-	return h.WriteFile(ctx, r.FileWrite(c))
+	w, err := r.write()
+	if err != nil {
+		return err
+	}
+	return h.WriteFile(ctx, w)
 }
 
-// FileWrite implements modules.Writer: every change of a file is this one write.
+// FileWrite implements modules.Writer: every change of a file is this one write. A content
+// that cannot be produced (Spec.Produce failed: the inventory changed during the run) is
+// sent empty with the planned SHA256, which the host refuses before it replaces anything:
+// the Writer contract has no error (Apply returns Produce's).
 func (r *Resource) FileWrite(modules.Change) modules.FileWrite {
-	return modules.FileWrite{Path: r.spec.Path, Content: r.spec.Content, SHA256: r.spec.SHA256, Mode: r.spec.Mode,
+	w, _ := r.write()
+	return w
+}
+
+// write is the file's one write, with its content produced when the caller did not hold it.
+func (r *Resource) write() (modules.FileWrite, error) {
+	w := modules.FileWrite{Path: r.spec.Path, Content: r.spec.Content, SHA256: r.spec.SHA256, Mode: r.spec.Mode,
 		Owner: r.spec.Owner, Group: r.spec.Group, MkdirParents: true}
+	if r.spec.Produce == nil {
+		return w, nil
+	}
+	data, err := r.spec.Produce()
+	if err != nil {
+		return w, fmt.Errorf("write %s: %w", r.spec.Path, err)
+	}
+	w.Content = data
+	return w, nil
 }
 
 // Sum is the hex SHA-256 of b, as probes report it.

@@ -1,6 +1,8 @@
 package file
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -35,5 +37,27 @@ func TestSensitiveContentNeverInChange(t *testing.T) {
 	all := cs[0].Before + cs[0].After + cs[0].Reason
 	if strings.Contains(all, "canary") || strings.Contains(all, Sum(secret)[:12]) || !strings.Contains(cs[0].After, "(sensitive)") {
 		t.Fatalf("change shows the secret or its hash: %+v", cs[0])
+	}
+}
+
+// A content the caller does not hold is described by its hash and size, produced only for
+// the write; when it cannot be produced, Apply fails without writing, and FileWrite sends
+// no content, which the host refuses against the planned hash.
+func TestProducedContentIsOnlyReadToWrite(t *testing.T) {
+	content := []byte("hello\n")
+	var calls int
+	var fail error
+	r := New(Spec{Path: "/etc/motd", SHA256: Sum(content), Size: len(content), Mode: 0o644,
+		Produce: func() ([]byte, error) { calls++; return content, fail }})
+	cs := r.Diff([]modules.ProbeResult{{}})
+	if len(cs) != 1 || !strings.Contains(cs[0].After, " 6B ") || calls != 0 {
+		t.Fatalf("diff %+v after %d productions", cs, calls)
+	}
+	if w := r.FileWrite(cs[0]); string(w.Content) != "hello\n" || w.SHA256 != Sum(content) || calls != 1 {
+		t.Fatalf("write %+v after %d productions", w, calls)
+	}
+	fail = errors.New("the inventory changed during the run")
+	if err := r.Apply(context.Background(), nil, cs[0]); err == nil || !strings.Contains(err.Error(), "write /etc/motd: the inventory changed") {
+		t.Fatalf("apply: %v", err)
 	}
 }
