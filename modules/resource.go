@@ -42,8 +42,10 @@ type StackMember interface {
 // Writer is a resource whose changes are each exactly one atomic file write and nothing
 // else: no command before or after, no rollback. The engine may then send a run of such
 // changes of one host together through a BatchWriter; Apply must do exactly FileWrite(c).
+// An error (a content that cannot be produced, see file.Spec.Produce) fails the change
+// before anything is sent.
 type Writer interface {
-	FileWrite(c Change) FileWrite
+	FileWrite(c Change) (FileWrite, error)
 }
 
 // Phased is a resource whose changes must wait for other hosts. The engine applies each

@@ -287,14 +287,28 @@ func (e *Engine) applyWrites(ctx context.Context, bw modules.BatchWriter, run []
 	case ctx.Err() != nil:
 		return 0, fmt.Errorf("stopped: %w", ctx.Err())
 	}
-	ws := make([]modules.FileWrite, len(run))
-	for i, st := range run {
+	ws := make([]modules.FileWrite, 0, len(run))
+	var werr error // the first write that cannot be made: the batch stops before it
+	for _, st := range run {
 		c := st.Change
-		ws[i] = st.Resource.(modules.Writer).FileWrite(c)
 		e.Events.emit(Event{Type: EventChangeStart, Host: c.Host, Address: c.Address, Action: c.Action.String(), Op: c.Op})
+		if werr != nil {
+			continue
+		}
+		w, err := st.Resource.(modules.Writer).FileWrite(c)
+		if err != nil {
+			werr = err
+			continue
+		}
+		ws = append(ws, w)
 	}
 	start := time.Now()
-	done, err := bw.WriteFiles(ctx, ws)
+	done, err := 0, werr
+	if len(ws) > 0 {
+		if done, err = bw.WriteFiles(ctx, ws); err == nil && done == len(ws) {
+			err = werr
+		}
+	}
 	done = min(max(done, 0), len(run))
 	switch {
 	case err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):

@@ -80,13 +80,14 @@ func (r *CertResource) Diff(obs []modules.ProbeResult) []modules.Change {
 }
 
 // FileWrite implements modules.Writer: every change is this one write.
-func (r *CertResource) FileWrite(modules.Change) modules.FileWrite {
+func (r *CertResource) FileWrite(modules.Change) (modules.FileWrite, error) {
 	return modules.FileWrite{Path: CertPath(r.frontend), Content: []byte(r.bundle.PEM), Mode: certMode,
-		Owner: fileOwner, Group: fileOwner, MkdirParents: true}
+		Owner: fileOwner, Group: fileOwner, MkdirParents: true}, nil
 }
 
 // Apply implements modules.Resource. HAProxy reads the new file when the configuration's
 // own change reloads it.
 func (r *CertResource) Apply(ctx context.Context, h modules.Host, c modules.Change) error {
-	return h.WriteFile(ctx, r.FileWrite(c))
+	w, _ := r.FileWrite(c)
+	return h.WriteFile(ctx, w)
 }

@@ -95,13 +95,10 @@ func (r *Resource) Apply(ctx context.Context, h modules.Host, c modules.Change) 
 	return h.WriteFile(ctx, w)
 }
 
-// FileWrite implements modules.Writer: every change of a file is this one write. A content
-// that cannot be produced (Spec.Produce failed: the inventory changed during the run) is
-// sent empty with the planned SHA256, which the host refuses before it replaces anything:
-// the Writer contract has no error (Apply returns Produce's).
-func (r *Resource) FileWrite(modules.Change) modules.FileWrite {
-	w, _ := r.write()
-	return w
+// FileWrite implements modules.Writer: every change of a file is this one write; it fails
+// when the content cannot be produced (Spec.Produce: the inventory changed during the run).
+func (r *Resource) FileWrite(modules.Change) (modules.FileWrite, error) {
+	return r.write()
 }
 
 // write is the file's one write, with its content produced when the caller did not hold it.

@@ -41,8 +41,8 @@ func TestSensitiveContentNeverInChange(t *testing.T) {
 }
 
 // A content the caller does not hold is described by its hash and size, produced only for
-// the write; when it cannot be produced, Apply fails without writing, and FileWrite sends
-// no content, which the host refuses against the planned hash.
+// the write; when it cannot be produced, Apply and FileWrite (the batched write) fail
+// before anything is sent.
 func TestProducedContentIsOnlyReadToWrite(t *testing.T) {
 	content := []byte("hello\n")
 	var calls int
@@ -53,10 +53,13 @@ func TestProducedContentIsOnlyReadToWrite(t *testing.T) {
 	if len(cs) != 1 || !strings.Contains(cs[0].After, " 6B ") || calls != 0 {
 		t.Fatalf("diff %+v after %d productions", cs, calls)
 	}
-	if w := r.FileWrite(cs[0]); string(w.Content) != "hello\n" || w.SHA256 != Sum(content) || calls != 1 {
-		t.Fatalf("write %+v after %d productions", w, calls)
+	if w, err := r.FileWrite(cs[0]); err != nil || string(w.Content) != "hello\n" || w.SHA256 != Sum(content) || calls != 1 {
+		t.Fatalf("write %+v (%v) after %d productions", w, err, calls)
 	}
 	fail = errors.New("the inventory changed during the run")
+	if _, err := r.FileWrite(cs[0]); err == nil || !strings.Contains(err.Error(), "write /etc/motd: the inventory changed") {
+		t.Fatalf("batched write: %v", err)
+	}
 	if err := r.Apply(context.Background(), nil, cs[0]); err == nil || !strings.Contains(err.Error(), "write /etc/motd: the inventory changed") {
 		t.Fatalf("apply: %v", err)
 	}
