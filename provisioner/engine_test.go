@@ -14,6 +14,7 @@ import (
 
 	"github.com/berth-dev/berth/inventory"
 	"github.com/berth-dev/berth/modules"
+	"github.com/berth-dev/berth/modules/file"
 	"github.com/berth-dev/berth/modules/hosttest"
 	"github.com/berth-dev/berth/provisioner/facts"
 	"github.com/berth-dev/berth/provisioner/hostlock"
@@ -453,6 +454,32 @@ func TestFileChangesGoAsOneBatchAndStopAtTheFailure(t *testing.T) {
 	}
 	if !slices.Equal(f.Batches, []int{3, 2}) {
 		t.Errorf("batches %v, want [3 2]", f.Batches)
+	}
+}
+
+// A file whose content cannot be produced (file.Spec.Produce: the inventory changed during
+// the run) stops its batch before it: the files before it are written, it fails with its
+// own error, and nothing after it is sent.
+func TestABatchStopsAtAContentThatCannotBeProduced(t *testing.T) {
+	f := newDebianHost("a")
+	inv := &inventory.Inventory{Hosts: []*inventory.Host{{Name: "a"}}}
+	e := testEngine(inv, map[string]*debianHost{"a": f})
+	spec := func(n string) file.Spec {
+		return file.Spec{Path: "/etc/berth-" + n, Content: []byte(n + "\n"), Mode: 0o644}
+	}
+	gone := spec("b")
+	gone.SHA256, gone.Size = file.Sum(gone.Content), len(gone.Content)
+	gone.Content, gone.Produce = nil, func() ([]byte, error) { return nil, errors.New("the inventory changed during the run") }
+	e.Build = func(*inventory.Inventory, *inventory.Host, *facts.Facts, schedule.Assignment) ([]modules.Resource, error) {
+		return []modules.Resource{file.New(spec("a")), file.New(gone), file.New(spec("c"))}, nil
+	}
+	ctx := context.Background()
+	r := e.Apply(ctx, e.Plan(ctx, []string{"a"}, false)).Hosts[0]
+	if r.Outcome != OutcomeFailed || r.Applied != 1 || r.Failed != "file./etc/berth-b" || !strings.Contains(r.Error, "write /etc/berth-b: the inventory changed") {
+		t.Fatalf("result %+v", r)
+	}
+	if _, ok := f.Files["/etc/berth-c"]; ok || f.Files["/etc/berth-a"] == nil || f.Files["/etc/berth-b"] != nil {
+		t.Errorf("files after the batch: %v", f.Paths())
 	}
 }
 
