@@ -77,39 +77,42 @@ func cutPoints(src []byte, every int) []int {
 			cuts = append(cuts, i)
 		}
 		var ok bool
-		switch c := src[i]; {
-		case c == '#' || c == '/' && byteAt(src, i+1) == '/':
-			i = lineEnd(src, i)
-		case c == '/' && byteAt(src, i+1) == '*':
-			end := bytes.Index(src[i+2:], []byte("*/"))
-			if end < 0 {
-				return nil
-			}
-			i += 2 + end + 2
-		case c == '"':
-			if i, ok = skipString(src, i+1); !ok {
-				return nil
-			}
-		case c == '<' && byteAt(src, i+1) == '<':
-			if i, ok = skipHeredoc(src, i+2); !ok {
-				return nil
-			}
-		case c == '{' || c == '[' || c == '(':
-			depth++
-			i++
-		case c == '}' || c == ']' || c == ')':
-			if depth--; depth < 0 {
-				return nil
-			}
-			i++
-		default:
-			i++
+		if i, depth, ok = scanStep(src, i, depth); !ok {
+			return nil
 		}
 	}
 	if depth != 0 {
 		return nil
 	}
 	return cuts
+}
+
+// scanStep moves past one element of src at i: a comment, a string, a heredoc, a bracket
+// (depth follows it) or one byte. ok is false when it cannot follow src with certainty (an
+// unterminated comment, string or heredoc, a closing bracket without its opening one).
+// cutPoints and scanItems both scan with it.
+func scanStep(src []byte, i, depth int) (next, newDepth int, ok bool) {
+	switch c := src[i]; {
+	case c == '#' || c == '/' && byteAt(src, i+1) == '/':
+		return lineEnd(src, i), depth, true
+	case c == '/' && byteAt(src, i+1) == '*':
+		end := bytes.Index(src[i+2:], []byte("*/"))
+		if end < 0 {
+			return i, depth, false
+		}
+		return i + 2 + end + 2, depth, true
+	case c == '"':
+		next, ok = skipString(src, i+1)
+		return next, depth, ok
+	case c == '<' && byteAt(src, i+1) == '<':
+		next, ok = skipHeredoc(src, i+2)
+		return next, depth, ok
+	case c == '{' || c == '[' || c == '(':
+		return i + 1, depth + 1, true
+	case c == '}' || c == ']' || c == ')':
+		return i + 1, depth - 1, depth > 0
+	}
+	return i + 1, depth, true
 }
 
 func byteAt(src []byte, i int) byte {

@@ -79,34 +79,11 @@ func scanItems(src []byte) []item {
 			items[len(items)-1].typ = "" // more than one block
 		}
 		var ok bool
-		switch {
-		case c == '#' || c == '/' && byteAt(src, i+1) == '/':
-			i = lineEnd(src, i)
-		case c == '/' && byteAt(src, i+1) == '*':
-			end := bytes.Index(src[i+2:], []byte("*/"))
-			if end < 0 {
-				return nil
-			}
-			i += 2 + end + 2
-		case c == '"':
-			if i, ok = skipString(src, i+1); !ok {
-				return nil
-			}
-		case c == '<' && byteAt(src, i+1) == '<':
-			if i, ok = skipHeredoc(src, i+2); !ok {
-				return nil
-			}
-		case c == '{' || c == '[' || c == '(':
-			depth++
-			i++
-		case c == '}' || c == ']' || c == ')':
-			if depth--; depth < 0 {
-				return nil
-			}
+		if i, depth, ok = scanStep(src, i, depth); !ok {
+			return nil
+		}
+		if c == '}' || c == ']' || c == ')' {
 			closed = depth == 0
-			i++
-		default:
-			i++
 		}
 	}
 	if depth != 0 {
